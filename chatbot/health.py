@@ -1,0 +1,81 @@
+"""Health: database, broker, channel layer and the active model versions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def _check(fn) -> dict[str, Any]:  # noqa: ANN001
+    try:
+        detail = fn()
+    except Exception as exc:  # a health check reports every failure instead of raising
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"ok": True, **(detail or {})}
+
+
+def _database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"vendor": connection.vendor}
+
+
+def _broker() -> dict:
+    from chatbot.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
+        return {"transport": conn.transport.driver_type}
+
+
+def _channel_layer() -> dict:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    channel = f"health.{uuid.uuid4().hex}"
+    async_to_sync(layer.send)(channel, {"type": "health.ping"})
+    received = async_to_sync(layer.receive)(channel)
+    if received.get("type") != "health.ping":
+        raise RuntimeError("channel layer returned a different message")
+    return {"backend": type(layer).__name__}
+
+
+def _models() -> dict:
+    from training.selectors import active_versions
+
+    return {"active": {kind: v.version for kind, v in active_versions().items()}}
+
+
+def health_report() -> tuple[bool, dict[str, Any]]:
+    checks = {"database": _check(_database), "broker": _check(_broker), "channel_layer": _check(_channel_layer)}
+    checks["models"] = _check(_models) if checks["database"]["ok"] else {"ok": False, "error": "database unavailable"}
+    healthy = all(checks[name]["ok"] for name in ("database", "broker", "channel_layer"))
+    return healthy, {"status": "ok" if healthy else "unavailable", "checks": checks}
+
+
+class HealthView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Health of the database, broker, channel layer and models",
+        responses={
+            200: inline_serializer("Health", {"status": serializers.CharField(), "checks": serializers.DictField()}),
+            503: inline_serializer("Unhealthy", {"status": serializers.CharField(), "checks": serializers.DictField()}),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        healthy, body = health_report()
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,6 @@
+"""Test settings: the same stack as local, with cheap password hashing."""
+
+from chatbot.settings.base import *  # noqa: F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public_create": "1000/min", "public_message": "1000/min"}}  # noqa: F405

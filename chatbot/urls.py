@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from chatbot.health import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/health/", HealthView.as_view(), name="health"),
+    path("api/v1/", include("conversations.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("conversations.urls")),
+]

@@ -1,0 +1,1 @@
+from conversations.admin import content, conversation  # noqa: F401

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from conversations.models import Conversation, Intent, KnowledgeArticle, Message, TrainingExample
+
+
+class MessageOut(serializers.ModelSerializer):
+    intent = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    reply_to = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "role", "text", "intent", "confidence", "sources", "model_versions", "latency_ms",
+                  "client_message_id", "reply_to", "created_at"]
+        read_only_fields = fields
+
+
+class ConversationOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "status", "channel", "assigned_agent", "rating", "escalated_at", "created_at", "updated_at", "closed_at"]
+        read_only_fields = fields
+
+
+class ConversationDetailOut(ConversationOut):
+    messages = MessageOut(many=True, read_only=True)
+
+    class Meta(ConversationOut.Meta):
+        fields = ConversationOut.Meta.fields + ["messages"]
+        read_only_fields = fields
+
+
+class ConversationCreatedOut(ConversationOut):
+    access_token = serializers.CharField(read_only=True, help_text="Send as 'Authorization: Conversation <token>'. Shown once.")
+
+    class Meta(ConversationOut.Meta):
+        fields = ConversationOut.Meta.fields + ["access_token"]
+        read_only_fields = fields
+
+
+class ConversationCreateIn(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Conversation.Channel.choices, default=Conversation.Channel.API)
+
+
+class MessageIn(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.CHAT_MAX_MESSAGE_CHARS, trim_whitespace=True,
+                                 help_text=f"1 to {settings.CHAT_MAX_MESSAGE_CHARS} characters.")
+    client_message_id = serializers.CharField(max_length=64, required=False, allow_blank=False,
+                                              help_text="Your id for this message; a resend with the same id is answered once.")
+
+
+class ExchangeOut(serializers.Serializer):
+    message = MessageOut()
+    reply = MessageOut(allow_null=True, help_text="The bot's answer or the hand-off notice; null while an agent has the conversation.")
+    conversation = ConversationOut()
+
+
+class RatingIn(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+
+
+class IntentSerializer(serializers.ModelSerializer):
+    example_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Intent
+        fields = ["id", "name", "description", "requests_human", "example_count", "created_at"]
+        read_only_fields = ["id", "example_count", "created_at"]
+
+
+class TrainingExampleSerializer(serializers.ModelSerializer):
+    intent = serializers.SlugRelatedField(slug_field="name", queryset=Intent.objects.all())
+
+    class Meta:
+        model = TrainingExample
+        fields = ["id", "intent", "text", "source", "message", "created_at"]
+        read_only_fields = ["id", "source", "message", "created_at"]
+
+    def validate_text(self, value: str) -> str:
+        from conversations.privacy import anonymize_text
+
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Text must not be empty.")
+        return anonymize_text(value)
+
+
+class KnowledgeArticleSerializer(serializers.ModelSerializer):
+    intents = serializers.SlugRelatedField(slug_field="name", many=True, queryset=Intent.objects.all(), required=False)
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["id", "slug", "title", "body", "url", "intents", "published", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("An article needs some text.")
+        return value
+
+
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="UTF-8 CSV with the header text,label.")
+
+
+class ImportOut(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    intents_created = serializers.ListField(child=serializers.CharField())
+
+
+class ErrorOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class ErrorEnvelope(serializers.Serializer):
+    error = ErrorOut()

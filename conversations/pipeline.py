@@ -1,0 +1,140 @@
+"""The message pipeline seam: anonymize -> classify -> retrieve -> respond.
+
+Later capabilities provide the steps. When a step is missing (a fresh install has no
+active model) the pipeline hands the conversation to a person; it never invents an answer.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class HandoffReason(enum.StrEnum):
+    NO_MODEL = "no_model"
+    OUT_OF_SCOPE = "out_of_scope"
+    LOW_CONFIDENCE = "low_confidence"
+    CUSTOMER_REQUEST = "customer_request"
+    NOTHING_RELEVANT = "nothing_relevant"
+    ERROR = "error"
+
+
+HANDOFF_MESSAGES: dict[HandoffReason, str] = {
+    HandoffReason.CUSTOMER_REQUEST: "Of course. I'm connecting you with a member of our support team; they will reply here shortly.",
+    HandoffReason.ERROR: "Sorry, something went wrong on our side. A member of our support team will pick this up shortly.",
+}
+DEFAULT_HANDOFF_MESSAGE = (
+    "Thanks for your message. I'm passing you to a member of our support team, who will reply here shortly."
+)
+
+
+def handoff_text(reason: HandoffReason) -> str:
+    return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    intent: str | None
+    confidence: float | None
+    out_of_scope: bool
+    model_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    article_id: int
+    title: str
+    url: str
+    score: float
+    passage: str = ""
+
+    def as_json(self) -> dict:
+        return {"id": self.article_id, "title": self.title, "url": self.url, "score": round(self.score, 4)}
+
+
+class Classifier(Protocol):
+    version: int
+
+    def classify(self, text: str) -> Classification: ...
+
+
+class Retriever(Protocol):
+    version: int
+
+    def retrieve(self, *, text: str, history: list[Turn], intent: str | None) -> list[Source]: ...
+
+
+class Responder(Protocol):
+    version: int
+
+    def generate(
+        self, *, text: str, history: list[Turn], classification: Classification, sources: list[Source]
+    ) -> Iterator[str]: ...
+
+
+@dataclass
+class Decision:
+    """What the bot does with one customer message."""
+
+    classification: Classification | None = None
+    handoff_reason: HandoffReason | None = None
+    sources: list[Source] = field(default_factory=list)
+    chunks: Iterator[str] = field(default_factory=lambda: iter(()))
+    model_versions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def handoff_text(self) -> str:
+        assert self.handoff_reason is not None
+        return handoff_text(self.handoff_reason)
+
+
+@dataclass
+class Pipeline:
+    classifier: Classifier | None = None
+    retriever: Retriever | None = None
+    responder: Responder | None = None
+    human_intents: frozenset[str] = frozenset()
+
+    def decide(self, *, text: str, history: list[Turn]) -> Decision:
+        decision = Decision()
+        if self.classifier is None:
+            decision.handoff_reason = HandoffReason.NO_MODEL
+            return decision
+        classification = self.classifier.classify(text)
+        decision.classification = classification
+        decision.model_versions["intent"] = self.classifier.version
+        if classification.intent in self.human_intents:
+            decision.handoff_reason = HandoffReason.CUSTOMER_REQUEST
+        elif classification.out_of_scope:
+            decision.handoff_reason = HandoffReason.OUT_OF_SCOPE
+        elif self.retriever is None or self.responder is None:
+            decision.handoff_reason = HandoffReason.NO_MODEL
+        if decision.handoff_reason is not None:
+            return decision
+        decision.sources = self.retriever.retrieve(text=text, history=history, intent=classification.intent)
+        decision.model_versions["retrieval_index"] = self.retriever.version
+        if not decision.sources:
+            decision.handoff_reason = HandoffReason.NOTHING_RELEVANT
+            return decision
+        decision.model_versions["responder"] = self.responder.version
+        decision.chunks = self.responder.generate(
+            text=text, history=history, classification=classification, sources=decision.sources
+        )
+        return decision
+
+
+def pipeline_load() -> Pipeline:
+    """The pipeline made of the active model versions (provider set by CHAT_PIPELINE_PROVIDER)."""
+    provider = import_string(settings.CHAT_PIPELINE_PROVIDER)
+    return provider()

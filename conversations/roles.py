@@ -1,0 +1,63 @@
+"""The three groups of people who work with the platform, and what each may do."""
+
+from django.contrib.auth.models import Group, Permission
+
+AGENTS = "Agents"
+STAFF = "Staff"
+INTEGRATORS = "Integrators"
+
+_AGENT_PERMS = [
+    "conversations.view_conversation",
+    "conversations.view_message",
+    "conversations.reply_conversation",
+    "conversations.relabel_message",
+    "conversations.view_intent",
+    "conversations.view_trainingexample",
+    "conversations.view_knowledgearticle",
+    "conversations.view_agentreply",
+]
+_CONTENT_PERMS = [
+    f"conversations.{action}_{model}"
+    for model in ("intent", "trainingexample", "knowledgearticle", "agentreply")
+    for action in ("view", "add", "change", "delete")
+]
+_TRAINING_PERMS = [
+    "training.view_trainingrun",
+    "training.add_trainingrun",
+    "training.start_trainingrun",
+    "training.view_modelversion",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENTS: _AGENT_PERMS,
+    STAFF: _AGENT_PERMS
+    + _CONTENT_PERMS
+    + _TRAINING_PERMS
+    + [
+        "conversations.change_conversation",
+        "conversations.export_conversation",
+        "training.activate_modelversion",
+    ],
+    # Integrators automate: they start conversations, read transcripts, manage content and start training.
+    INTEGRATORS: [
+        "conversations.view_conversation",
+        "conversations.add_conversation",
+        "conversations.change_conversation",
+        "conversations.view_message",
+    ]
+    + _CONTENT_PERMS
+    + _TRAINING_PERMS,
+}
+
+
+def roles_sync() -> None:
+    """Create the groups and give each exactly its permissions (idempotent; runs after migrate)."""
+    for group_name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        perms = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)

@@ -1,0 +1,92 @@
+"""Reads: conversation lists, transcripts and the dashboard figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from conversations.models import Conversation, Message
+
+# Confidence bands used by the admin filter and the API: (label, lower bound inclusive, upper bound exclusive).
+CONFIDENCE_BANDS: dict[str, tuple[float, float]] = {"low": (0.0, 0.5), "medium": (0.5, 0.8), "high": (0.8, 1.01)}
+
+
+def conversation_list() -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.select_related("assigned_agent")
+        .annotate(
+            message_count=Count("messages"),
+            min_confidence=Min("messages__confidence", filter=Q(messages__role=Message.Role.CUSTOMER)),
+        )
+        .order_by("-created_at")
+    )
+
+
+def conversations_in_band(queryset: QuerySet[Conversation], band: str) -> QuerySet[Conversation]:
+    """Conversations whose least confident classified customer message falls in the band."""
+    low, high = CONFIDENCE_BANDS[band]
+    return queryset.filter(min_confidence__gte=low, min_confidence__lt=high)
+
+
+def conversations_with_intent(queryset: QuerySet[Conversation], intent_name: str) -> QuerySet[Conversation]:
+    return queryset.filter(messages__intent__name=intent_name).distinct()
+
+
+def conversations_matching(queryset: QuerySet[Conversation], text: str) -> QuerySet[Conversation]:
+    return queryset.filter(messages__text__icontains=text).distinct()
+
+
+def transcript(conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.select_related("intent", "author").order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    days: list[tuple[dt.date, int]]
+    total: int
+    closed: int
+    containment: float | None
+    escalation_rate: float | None
+    average_rating: float | None
+    rated: int
+    top_intents: list[tuple[str, int]]
+
+
+def dashboard(*, days: int = 14, now: dt.datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    recent = Conversation.objects.filter(created_at__gte=since)
+    per_day = dict(
+        recent.annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("id")).values_list("day", "n")
+    )
+    first_day = (now - dt.timedelta(days=days - 1)).date()
+    series = [(first_day + dt.timedelta(days=i), per_day.get(first_day + dt.timedelta(days=i), 0)) for i in range(days)]
+    totals = recent.aggregate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(status=Conversation.Status.CLOSED)),
+        contained=Count("id", filter=Q(status=Conversation.Status.CLOSED, escalated_at__isnull=True)),
+        escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+        rated=Count("rating"),
+        average_rating=Avg("rating"),
+    )
+    top = (
+        Message.objects.filter(conversation__in=recent, role=Message.Role.CUSTOMER, intent__isnull=False)
+        .values_list("intent__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "intent__name")[:10]
+    )
+    total, closed = totals["total"], totals["closed"]
+    return Dashboard(
+        days=series,
+        total=total,
+        closed=closed,
+        containment=totals["contained"] / closed if closed else None,
+        escalation_rate=totals["escalated"] / total if total else None,
+        average_rating=totals["average_rating"],
+        rated=totals["rated"],
+        top_intents=list(top),
+    )
