@@ -1,0 +1,27 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make run   - virtual environment, install, migrate, demo data and logins, web server + Celery worker
+#   make test  - the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, else SQLite)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[ml,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py rundemo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles
