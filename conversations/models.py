@@ -165,3 +165,45 @@ class KnowledgeArticle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PiiVaultEntry(models.Model):
+    """An original personal value, encrypted, behind the placeholder that replaced it."""
+
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="pii_entries")
+    source = models.CharField(max_length=20, default="conversation", help_text="conversation, import, example, log…")
+    entity_type = models.CharField(max_length=40)
+    placeholder = models.CharField(max_length=60)
+    ciphertext = models.BinaryField(null=True, blank=True, help_text="Fernet token; emptied by the retention purge.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["conversation_id", "id"]
+        indexes = [models.Index(fields=["expires_at"], condition=models.Q(purged_at__isnull=True), name="pii_unpurged_expiry")]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "placeholder"], condition=models.Q(conversation__isnull=False), name="unique_placeholder_per_conversation")
+        ]
+        permissions = [("reveal_pii", "Can reveal original personal data (every reveal is audited)")]
+        verbose_name = "PII vault entry"
+        verbose_name_plural = "PII vault entries"
+
+    def __str__(self) -> str:
+        return f"{self.placeholder} ({self.entity_type})"
+
+
+class PiiRevealLog(models.Model):
+    """Who saw which original value, and when."""
+
+    entry = models.ForeignKey(PiiVaultEntry, on_delete=models.CASCADE, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revealed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-revealed_at"]
+        verbose_name = "PII reveal"
+
+    def __str__(self) -> str:
+        return f"{self.user} revealed {self.entry.placeholder} at {self.revealed_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 AGENTS = "Agents"
 STAFF = "Staff"
 INTEGRATORS = "Integrators"
+PRIVACY_OFFICERS = "Privacy officers"
 
 _AGENT_PERMS = [
     "conversations.view_conversation",
@@ -47,6 +48,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ]
     + _CONTENT_PERMS
     + _TRAINING_PERMS,
+    # The only people who may see the personal data behind placeholders; every reveal is audited.
+    PRIVACY_OFFICERS: [
+        "conversations.view_conversation",
+        "conversations.view_message",
+        "conversations.view_piivaultentry",
+        "conversations.reveal_pii",
+        "conversations.view_piireveallog",
+    ],
 }
 
 

@@ -1,5 +1,7 @@
 """Production: refuses to start without a secret key and allowed hosts."""
 
+import base64
+
 from chatbot.settings.base import *  # noqa: F401,F403
 from chatbot.settings.env import env_bool, env_int, env_list, env_required
 
@@ -21,3 +23,13 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+if not PII_VAULT_KEYS:  # noqa: F405
+    raise RuntimeError("Environment variable PII_VAULT_KEYS must hold at least one Fernet key in production (docs/privacy.md).")
+for _key in PII_VAULT_KEYS:  # noqa: F405
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except ValueError:
+        _valid = False
+    if not _valid:
+        raise RuntimeError("Every key in PII_VAULT_KEYS must be a Fernet key: 32 random bytes, URL-safe base64 (docs/privacy.md).")
