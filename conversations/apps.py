@@ -9,4 +9,9 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from conversations.roles import roles_sync
 
-        post_migrate.connect(lambda **_: roles_sync(), dispatch_uid="conversations.roles_sync", weak=False)
+        def sync(sender: AppConfig, **_: object) -> None:
+            # Permissions of an app exist once its own post_migrate ran; ours span these two apps.
+            if sender.name in ("conversations", "training"):
+                roles_sync()
+
+        post_migrate.connect(sync, dispatch_uid="conversations.roles_sync", weak=False)

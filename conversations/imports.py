@@ -87,7 +87,7 @@ def examples_import_csv(*, data: bytes | str, user: AbstractBaseUser | None = No
         )
         batch = []
         for _, text, label in rows:
-            key = (intents[label].pk, anonymize_text(text))
+            key = (intents[label].pk, anonymize_text(text, source="import"))
             if key in seen:
                 continue
             seen.add(key)

@@ -117,7 +117,8 @@ class Pipeline:
         if classification.intent in self.human_intents:
             decision.handoff_reason = HandoffReason.CUSTOMER_REQUEST
         elif classification.out_of_scope:
-            decision.handoff_reason = HandoffReason.OUT_OF_SCOPE
+            # Below the calibrated threshold on an intent we know is low confidence; no intent at all is out of scope.
+            decision.handoff_reason = HandoffReason.LOW_CONFIDENCE if classification.intent else HandoffReason.OUT_OF_SCOPE
         elif self.retriever is None or self.responder is None:
             decision.handoff_reason = HandoffReason.NO_MODEL
         if decision.handoff_reason is not None:

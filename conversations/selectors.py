@@ -19,7 +19,8 @@ def conversation_list() -> QuerySet[Conversation]:
     return (
         Conversation.objects.select_related("assigned_agent")
         .annotate(
-            message_count=Count("messages"),
+            # distinct: the intent and text filters join messages again, which would multiply the rows counted.
+            message_count=Count("messages", distinct=True),
             min_confidence=Min("messages__confidence", filter=Q(messages__role=Message.Role.CUSTOMER)),
         )
         .order_by("-created_at")
@@ -58,12 +59,13 @@ class Dashboard:
 
 def dashboard(*, days: int = 14, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
-    since = now - dt.timedelta(days=days)
+    # Whole days in the current time zone, today included, so that the total is the sum of the days.
+    first_day = timezone.localdate(now) - dt.timedelta(days=days - 1)
+    since = timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
     recent = Conversation.objects.filter(created_at__gte=since)
     per_day = dict(
         recent.annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("id")).values_list("day", "n")
     )
-    first_day = (now - dt.timedelta(days=days - 1)).date()
     series = [(first_day + dt.timedelta(days=i), per_day.get(first_day + dt.timedelta(days=i), 0)) for i in range(days)]
     totals = recent.aggregate(
         total=Count("id"),

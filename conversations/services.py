@@ -81,7 +81,7 @@ def customer_message_receive(
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                conversation=conversation, role=Role.CUSTOMER, text=anonymize_text(clean), client_message_id=client_id
+                conversation=conversation, role=Role.CUSTOMER, text=anonymize_text(clean, conversation=conversation), client_message_id=client_id
             )
     except IntegrityError:
         # The same client id raced in from another connection: answer with the first copy.
@@ -120,7 +120,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
                             confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
                             on_token=on_token)
         return Message.objects.create(
-            conversation=conversation, role=Role.BOT, text=anonymize_text(text), reply_to=message, intent=intent,
+            conversation=conversation, role=Role.BOT, text=anonymize_text(text, conversation=conversation), reply_to=message, intent=intent,
             confidence=confidence, sources=[s.as_json() for s in decision.sources],
             model_versions=decision.model_versions, latency_ms=latency_ms,
         )
@@ -183,7 +183,7 @@ def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, t
             locked.status, locked.assigned_agent = Status.WITH_AGENT, agent
             locked.escalated_at = locked.escalated_at or timezone.now()
             locked.save(update_fields=["status", "assigned_agent", "escalated_at", "updated_at"])
-        return Message.objects.create(conversation=locked, role=Role.AGENT, text=anonymize_text(clean), author=agent)
+        return Message.objects.create(conversation=locked, role=Role.AGENT, text=anonymize_text(clean, conversation=locked), author=agent)
 
 
 def conversation_return_to_bot(*, conversation: Conversation) -> Conversation:

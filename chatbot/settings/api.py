@@ -27,4 +27,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
+        "ModelKindEnum": "training.models.ModelKind",
+        "TrainableKindEnum": ["intent"],
+    },
 }

@@ -1,1 +1,1 @@
-from conversations.admin import content, conversation  # noqa: F401
+from conversations.admin import content, conversation, privacy  # noqa: F401

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from conversations import exports, selectors, services
+from conversations.admin.mixins import RecordAdminMixin
 from conversations.admin.filters import ConfidenceBandFilter, EscalatedFilter, IntentFilter, MessageConfidenceFilter
 from conversations.errors import ChatError
 from conversations.models import Conversation, Intent, Message
@@ -147,7 +148,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["id", "role", "short_text", "intent", "confidence", "conversation", "created_at"]
     list_filter = ["role", "intent", MessageConfidenceFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["text"]
@@ -156,12 +157,6 @@ class MessageAdmin(admin.ModelAdmin):
                        "model_versions", "latency_ms", "client_message_id", "created_at"]
     fields = readonly_fields
     actions = ["relabel"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
-        return False
 
     @admin.display(description="text")
     def short_text(self, obj: Message) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +26,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ChatError):
         details = {"errors": exc.errors} if isinstance(exc, ImportFailed) else {}
         return Response({"error": {"code": exc.code, "message": exc.message, "details": details}}, status=exc.status)
+    # Django's own exceptions carry no error code: convert them as DRF would, keeping the message.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -33,3 +41,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body["code"] = "validation_error"
     response.data = {"error": body}
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: URLs under /api/ that match no route (or a malformed id) answer in the envelope too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": "No API endpoint at this address.", "details": {}}}, status=404)
+    return defaults.page_not_found(request, exception)

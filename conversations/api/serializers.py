@@ -65,7 +65,8 @@ class RatingIn(serializers.Serializer):
 
 
 class IntentSerializer(serializers.ModelSerializer):
-    example_count = serializers.IntegerField(read_only=True)
+    # Annotated on the list and detail querysets; a just-created intent has none yet.
+    example_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Intent
@@ -87,7 +88,7 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
         value = value.strip()
         if not value:
             raise serializers.ValidationError("Text must not be empty.")
-        return anonymize_text(value)
+        return anonymize_text(value, source="example")
 
 
 class KnowledgeArticleSerializer(serializers.ModelSerializer):

@@ -9,13 +9,13 @@ from rest_framework import generics, parsers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from conversations import imports, selectors, services
 from conversations.api import serializers as s
 from conversations.api.filters import ConversationFilter, TrainingExampleFilter
 from conversations.api.permissions import CustomerOrPerm, HasPerm, ModelPermissions
+from conversations.api.throttles import PublicRateThrottle
 from conversations.models import Conversation, Intent, KnowledgeArticle, TrainingExample
 
 ERRORS = {code: OpenApiResponse(s.ErrorEnvelope, description=text) for code, text in {
@@ -48,7 +48,7 @@ class ConversationListCreate(generics.ListAPIView):
         return [AllowAny()] if self.request.method == "POST" else [HasPerm("conversations.view_conversation")]
 
     def get_throttles(self):  # noqa: ANN201
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [PublicRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(summary="Start a conversation", request=s.ConversationCreateIn,
                    responses={201: s.ConversationCreatedOut, **_errors(400)}, auth=[])
@@ -75,7 +75,7 @@ class ConversationMessages(ConversationMixin, APIView):
     throttle_scope = "public_message"
 
     def get_throttles(self):  # noqa: ANN201
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [PublicRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(summary="The transcript's messages", responses={200: s.MessageOut(many=True), **_errors(401, 403, 404)})
     def get(self, request: Request, public_id: str) -> Response:
