@@ -12,6 +12,8 @@ from conversations.models import AgentReply, Intent, KnowledgeArticle, TrainingE
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 HUMAN_INTENT = "human_agent"
+# Examples under this label teach the classifier what is out of scope (see training.data).
+OOS_INTENT = "oos"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ def demo_data_load() -> DemoLoadResult:
         for text in item["agent_replies"]:
             _, new = AgentReply.objects.get_or_create(intent=intent, text=text)
             created["agent_replies"] += new
+    oos, new = Intent.objects.update_or_create(
+        name=OOS_INTENT, defaults={"description": "Out of scope: messages the bank's assistant does not handle"}
+    )
+    created["intents"] += new
+    for text in demo_out_of_scope():
+        _, new = TrainingExample.objects.get_or_create(intent=oos, text=text, defaults={"source": TrainingExample.Source.SEED})
+        created["examples"] += new
     for item in _read("articles.json"):
         article, new = KnowledgeArticle.objects.update_or_create(
             slug=item["slug"], defaults={"title": item["title"], "body": item["body"], "url": item["url"], "published": True}

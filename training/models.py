@@ -48,6 +48,7 @@ class TrainingRun(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     progress = models.JSONField(default=dict, blank=True, help_text="step, total_steps, epoch, loss, eta_seconds")
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Starts so far; a lost worker's run is retried.")
     model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="run")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

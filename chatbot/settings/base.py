@@ -77,7 +77,7 @@ LOGIN_URL = "admin:login"
 
 # Product limits, documented in docs/api.md.
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000)
-CHAT_IMPORT_MAX_ROWS = env_int("CHAT_IMPORT_MAX_ROWS", 50_000)
+CHAT_IMPORT_MAX_ROWS = env_int("CHAT_IMPORT_MAX_ROWS", 10_000)
 MODEL_DIR = Path(env_str("CHATBOT_MODEL_DIR", str(VAR_DIR / "models")))
 
 from chatbot.settings.database import *  # noqa: E402,F401,F403
@@ -86,3 +86,7 @@ from chatbot.settings.broker import *  # noqa: E402,F401,F403
 from chatbot.settings.api import *  # noqa: E402,F401,F403
 from chatbot.settings.logging import *  # noqa: E402,F401,F403
 CHAT_PIPELINE_PROVIDER = env_str("CHAT_PIPELINE_PROVIDER", "training.serving.pipeline_components")
+# Web processes load the PII engine and the active models in the background as they start.
+CHAT_WARM_UP_ON_START = env_bool("CHAT_WARM_UP_ON_START", True)
+from chatbot.settings.privacy import *  # noqa: E402,F401,F403
+from chatbot.settings.chat import *  # noqa: E402,F401,F403

@@ -17,9 +17,11 @@ else:
         "data_folder_in": str(_spool / "queue"),
         "data_folder_out": str(_spool / "queue"),
         "processed_folder": str(_spool / "processed"),
+        # Exchange bindings; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(_spool / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_spool / _folder).mkdir(parents=True, exist_ok=True)
 
 # Run state lives in TrainingRun rows, so no result backend is needed.
@@ -41,3 +43,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = Queue.DEFAULT.value
 # Long jobs go to their own queue so that a GPU worker can take them alone.
 CELERY_TASK_ROUTES = {"training.tasks.*": {"queue": Queue.TRAINING.value}}
+# Workers log through Django's LOGGING, so the PII filter applies to them too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic jobs run by `celery beat`.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-pii": {"task": "conversations.tasks.purge_expired_pii", "schedule": 3600.0},
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 
 class Command(BaseCommand):
@@ -28,6 +30,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Demo logins:")
         call_command("create_demo_users", password=password)
+        if not no_worker:
+            self._queue_demo_model()
         commands = [[sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "chatbot.asgi:application"]]
         if not no_worker:
             commands.append([sys.executable, "-m", "celery", "-A", "chatbot", "worker", "-Q", "default,training",
@@ -55,3 +59,19 @@ class Command(BaseCommand):
         failed = [c.args[2] for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
         if failed:
             raise SystemExit(f"Stopped because a process exited: {', '.join(map(str, failed))}")
+
+    def _queue_demo_model(self) -> None:
+        from training.models import ModelKind, ModelVersion, TrainingRun
+        from training.services import StartTraining
+
+        # A run left "running" by a demo stopped hours ago is stale, not busy.
+        recent = timezone.now() - dt.timedelta(hours=1)
+        busy = TrainingRun.objects.filter(kind=ModelKind.INTENT, created_at__gte=recent,
+                                          status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
+        if ModelVersion.objects.filter(kind=ModelKind.INTENT, is_active=True).exists() or busy.exists():
+            return
+        run = StartTraining(user=None, parameters={"activate": True}).execute()
+        self.stdout.write(
+            f"Training the demo intent model in the background (run {run.pk}; progress under Admin > Training runs). "
+            "Until it is active the bot hands every conversation to an agent."
+        )

@@ -1,0 +1,171 @@
+"""Banking77 benchmark of the intent classifier.
+
+Trains on train.csv (the package holds out a stratified validation split of it for every
+choice it makes), evaluates on test.csv once at the end, prints a human summary and, last,
+one JSON line of results.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.intent.banking77 --output var/bench/banking77
+    # hyper-parameter exploration, validation split only (test.csv is not read):
+    .venv/bin/python -m bench.intent.banking77 --per-class 40 --val-fraction 0.3 --no-test --pooling cls
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from training.ml.intent import (  # noqa: E402 - the env var must be set before transformers loads
+    IntentTrainingConfig,
+    TrainingProgress,
+    evaluate,
+    load_classifier,
+    load_csv,
+    train,
+)
+
+DATA_DIR = Path(os.environ.get("BANKING77_DIR", "/work/shared/data/banking77"))
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _subset(examples: list, per_class: int, seed: int) -> list:
+    by_label: dict[str, list] = defaultdict(list)
+    for ex in examples:
+        by_label[ex.label].append(ex)
+    rng = random.Random(seed)
+    out = []
+    for label in sorted(by_label):
+        items = by_label[label][:]
+        rng.shuffle(items)
+        out.extend(items[:per_class])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = IntentTrainingConfig()
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate)
+    parser.add_argument("--head-lr", type=float, default=defaults.head_learning_rate)
+    parser.add_argument("--pooling", choices=["mean", "cls"], default=defaults.pooling)
+    parser.add_argument("--max-length", type=int, default=defaults.max_length)
+    parser.add_argument("--val-fraction", type=float, default=defaults.val_fraction)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--base-model", default=None, help="HF id or folder (default: bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--per-class", type=int, default=0, help="train on at most N examples per intent (0: all)")
+    parser.add_argument("--no-test", action="store_true", help="do not read test.csv (hyper-parameter exploration)")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export")
+    parser.add_argument("--output", default="var/bench/banking77", help="artifact folder (replaced if it exists)")
+    parser.add_argument("--plots", action="store_true", help="also write confusion/confidence plots next to the artifact")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("onnxscript", "onnx_ir", "torch.onnx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    examples = load_csv(DATA_DIR / "train.csv", label_column="category")
+    if args.per_class:
+        examples = _subset(examples, args.per_class, args.seed)
+    config = IntentTrainingConfig(
+        base_model=args.base_model,
+        pooling=args.pooling,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        head_learning_rate=args.head_lr,
+        max_length=args.max_length,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        device=args.device,
+        export_onnx=not args.no_onnx,
+        progress_every=50,
+    )
+    output = Path(args.output)
+    if output.exists():
+        shutil.rmtree(output)
+
+    def report(p: TrainingProgress) -> None:
+        print(
+            f"step {p.step}/{p.total_steps} epoch {p.epoch}/{p.total_epochs} loss {p.loss:.4f} "
+            f"elapsed {p.elapsed_seconds:.0f}s eta {p.eta_seconds or 0:.0f}s",
+            flush=True,
+        )
+
+    started = time.perf_counter()
+    result = train(examples, output, config, progress=report)
+    wall = time.perf_counter() - started
+    meta = result.meta
+    val = meta["metrics"]["validation"]
+    results = {
+        "dataset": "banking77",
+        "n_train_examples": meta["data"]["n_train"],
+        "n_validation_examples": meta["data"]["n_validation"],
+        "config": config.to_dict(),
+        "device": meta["device"],
+        "mixed_precision": meta["mixed_precision"],
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "train_loop_seconds": meta["metrics"]["train_seconds"],
+        "train_wall_seconds": round(wall, 1),  # + loading, calibration, saving and ONNX export
+        "validation_accuracy": val["accuracy"],
+        "validation_macro_f1": val["macro_f1"],
+        "validation_accuracy_per_epoch": meta["metrics"]["validation_accuracy_per_epoch"],
+        "temperature": meta["temperature"],
+        "threshold": meta["threshold"],
+        "onnx": meta.get("onnx"),
+    }
+    if not args.no_test:
+        test = load_csv(DATA_DIR / "test.csv", label_column="category")
+        for backend, prefer_onnx in (("torch", False), ("onnx", True)):
+            if backend == "onnx" and args.no_onnx:
+                continue
+            clf = load_classifier(output, prefer_onnx=prefer_onnx, **({} if prefer_onnx else {"device": "cpu"}))
+            t0 = time.perf_counter()
+            rep = evaluate(clf, test)
+            key = "test" if backend == "torch" else f"test_onnx_{meta['onnx']['selected']}"
+            results[key] = {
+                # closed set: best intent, no threshold; comparable to the published numbers
+                "accuracy": rep.closed_set_accuracy,
+                "macro_f1": rep.closed_set_macro_f1,
+                # what the bot does: messages below the calibrated threshold count as wrong
+                "accuracy_with_threshold": rep.accuracy,
+                "macro_f1_with_threshold": rep.macro_f1,
+                "threshold_handoff_rate": rep.oos_predicted_rate,
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
+            if args.plots and backend == "torch":
+                from training.ml.intent import render_plots
+
+                render_plots(rep, output.parent / f"{output.name}-plots")
+                (output.parent / f"{output.name}-plots" / "report.json").write_text(json.dumps(rep.to_json(), indent=1))
+        print(
+            f"\nBanking77 test accuracy {results['test']['accuracy']:.4f}, macro-F1 {results['test']['macro_f1']:.4f} "
+            f"(torch fp32); training loop {results['train_loop_seconds']:.0f}s, wall {results['train_wall_seconds']:.0f}s "
+            f"on {results['device']}"
+        )
+    print(json.dumps(results), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""Fine-tuning: validate -> split -> load base model -> train -> calibrate -> save (-> ONNX)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.ml.common.artifacts import ensure_empty_folder, staged_folder, utc_now_iso
+from training.ml.common.device import amp_settings, resolve_device
+from training.ml.common.errors import TrainingCancelled
+from training.ml.common.progress import EtaEstimator, ProgressCallback, StopCallback, TrainingProgress
+from training.ml.common.seeding import seed_everything
+from training.ml.intent.artifact import VALIDATION_FILE, write_artifact_meta, write_examples
+from training.ml.intent.calibrate import choose_threshold, fit_temperature, softmax
+from training.ml.intent.config import IntentTrainingConfig
+from training.ml.intent.data import OOS_LABEL, Example, data_hash, merge_oos, stratified_split, validate_examples
+from training.ml.intent.model import build_model, load_base, save_model
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    artifact_dir: Path
+    meta: dict[str, Any]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.meta["metrics"]
+
+
+def _encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+
+
+def _collate(ids: Sequence[list[int]], pad_id: int, device: str) -> tuple[Any, Any]:
+    import torch
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return input_ids.to(device), mask.to(device)
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """What every forward pass needs: where, how wide, with which precision."""
+
+    device: str
+    pad_id: int
+    eval_batch_size: int
+    amp: Any  # AmpSettings
+
+    def logits(self, model: Any, ids: list[list[int]]) -> np.ndarray:
+        import torch
+
+        model.eval()
+        out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        with torch.inference_mode():
+            for start in range(0, len(order), self.eval_batch_size):
+                idx = order[start : start + self.eval_batch_size]
+                input_ids, mask = _collate([ids[i] for i in idx], self.pad_id, self.device)
+                with self.amp.autocast():
+                    logits = model(input_ids, mask)
+                out[idx] = logits.float().cpu().numpy()
+        return out
+
+    def accuracy(self, model: Any, ids: list[list[int]], y: np.ndarray) -> float:
+        """Top-label accuracy over the rows whose label the model learned (the learning curve)."""
+        known = y >= 0
+        if not known.any():
+            return float("nan")
+        return float((self.logits(model, ids).argmax(axis=1)[known] == y[known]).mean())
+
+
+def _optimizer(model: Any, config: IntentTrainingConfig) -> Any:
+    import torch
+
+    decay, no_decay = [], []
+    for name, param in model.encoder.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(param)
+    groups = [
+        {"params": decay, "lr": config.learning_rate, "weight_decay": config.weight_decay},
+        {"params": no_decay, "lr": config.learning_rate, "weight_decay": 0.0},
+        {"params": list(model.head.parameters()), "lr": config.head_learning_rate, "weight_decay": config.weight_decay},
+    ]
+    return torch.optim.AdamW(groups)
+
+
+def _linear_schedule(optimizer: Any, warmup_steps: int, total_steps: int) -> Any:
+    import torch
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / max(1, warmup_steps)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _validation_metrics(
+    logits: np.ndarray, val: list[Example], labels: list[str], config: IntentTrainingConfig
+) -> dict[str, Any]:
+    """Calibrate temperature and threshold on the validation split and report its metrics."""
+    from sklearn.metrics import f1_score
+
+    index = {label: i for i, label in enumerate(labels)}
+    true = [ex.label for ex in val]
+    is_oos = np.array([label == OOS_LABEL for label in true])
+    known = np.array([label in index for label in true])
+    targets = np.array([index.get(label, -1) for label in true])
+    temperature = fit_temperature(logits[known], targets[known])
+    probs = softmax(logits, temperature)
+    top = probs.argmax(axis=1)
+    scores = probs.max(axis=1)
+    correct = (top == targets) & ~is_oos
+    oos_pred = np.array([labels[i] == OOS_LABEL for i in top])
+    choice = choose_threshold(scores, correct, oos_pred, is_oos, keep_fraction=config.oos_keep_fraction)
+    in_scope = ~is_oos
+    metrics: dict[str, Any] = {
+        "n_validation": len(val),
+        "accuracy": float(correct[in_scope].mean()),  # in-scope rows, top label, no threshold
+        "accuracy_all_known": float((top[known] == targets[known]).mean()),  # rows of every trained label
+        "macro_f1": float(
+            f1_score(
+                np.asarray(true)[in_scope], np.asarray([labels[i] for i in top])[in_scope], average="macro", zero_division=0
+            )
+        ),
+        "in_scope_accuracy": choice.in_scope_accuracy,  # top label right and not handed off
+        "handoff_rate": choice.handoff_rate,
+        "oos_recall": choice.oos_recall,
+        "nll_uncalibrated": float(-np.log(softmax(logits[known])[np.arange(known.sum()), targets[known]] + 1e-12).mean()),
+        "nll_calibrated": float(-np.log(probs[known][np.arange(known.sum()), targets[known]] + 1e-12).mean()),
+    }
+    return {
+        "temperature": temperature,
+        "threshold": choice.threshold,
+        "threshold_criterion": choice.criterion,
+        "metrics": metrics,
+    }
+
+
+def train(
+    examples: Sequence[Example],
+    output_dir: str | os.PathLike[str],
+    config: IntentTrainingConfig | None = None,
+    *,
+    oos_texts: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> TrainingResult:
+    """Fine-tune, calibrate and write an artifact folder at ``output_dir`` (which must not exist or be empty).
+
+    Examples labelled ``oos`` and ``oos_texts`` are out-of-scope data. Every data, base-model and
+    output-folder problem is raised before the first optimisation step. The folder appears only
+    when everything succeeded (``should_stop`` returning True raises TrainingCancelled).
+    """
+    config = config or IntentTrainingConfig()
+    ensure_empty_folder(output_dir)
+    all_examples = merge_oos(examples, oos_texts)
+    validate_examples(all_examples)
+    train_set, val_set = stratified_split(all_examples, val_fraction=config.val_fraction, seed=config.seed)
+    if not config.train_oos_class:
+        train_set = [ex for ex in train_set if ex.label != OOS_LABEL]
+    device = resolve_device(config.device)
+    amp = amp_settings(device, enabled=config.mixed_precision)
+    tokenizer, encoder, base_source = load_base(config.base_model)
+
+    import torch
+
+    old_threads = torch.get_num_threads()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    try:
+        with staged_folder(output_dir) as scratch:
+            job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp)
+            meta = _fit(job, scratch, progress, should_stop)
+            if config.export_onnx:
+                from training.ml.intent.export import export_onnx
+
+                m = meta["metrics"]
+                _report_phase(progress, "export", m["steps"], m["epochs"], m["train_loss_per_epoch"][-1], m["train_seconds"])
+                meta["onnx"] = export_onnx(scratch)
+    finally:
+        torch.set_num_threads(old_threads)
+    return TrainingResult(artifact_dir=Path(output_dir), meta=meta)
+
+
+def _report_phase(
+    progress: ProgressCallback | None, phase: str, steps: int, epochs: int, loss: float, elapsed: float
+) -> None:
+    """Tell the caller that the optimisation is over and a (short, un-timed) finishing phase runs."""
+    if progress is not None:
+        progress(TrainingProgress(steps, steps, epochs, epochs, loss, elapsed, None, phase=phase))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything checked and loaded before training starts."""
+
+    config: IntentTrainingConfig
+    tokenizer: Any
+    encoder: Any
+    base_source: str
+    all_examples: list[Example]
+    train_set: list[Example]
+    val_set: list[Example]
+    device: str
+    amp: Any  # AmpSettings
+
+
+def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop: StopCallback | None) -> dict[str, Any]:
+    import torch
+    import transformers
+
+    config, tokenizer, device, amp = job.config, job.tokenizer, job.device, job.amp
+    train_set, val_set = job.train_set, job.val_set
+
+    seed_everything(config.seed)
+    labels = sorted({ex.label for ex in train_set} - {OOS_LABEL})
+    if any(ex.label == OOS_LABEL for ex in train_set):
+        labels.append(OOS_LABEL)
+    index = {label: i for i, label in enumerate(labels)}
+    model = build_model(job.encoder, len(labels), config.pooling, config.dropout).to(device)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    runner = _Runner(device=device, pad_id=pad_id, eval_batch_size=config.eval_batch_size, amp=amp)
+
+    train_ids = _encode(tokenizer, [ex.text for ex in train_set], config.max_length)
+    train_y = torch.tensor([index[ex.label] for ex in train_set], dtype=torch.long)
+    val_ids = _encode(tokenizer, [ex.text for ex in val_set], config.max_length)
+
+    steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
+    epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    total_steps = steps_per_epoch * epochs
+    optimizer = _optimizer(model, config)
+    scheduler = _linear_schedule(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    scaler = amp.grad_scaler()
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    generator = torch.Generator().manual_seed(config.seed)
+    eta = EtaEstimator(total_steps)
+
+    logger.info(
+        "training %d labels on %d examples (%d steps) on %s (%s)", len(labels), len(train_set), total_steps, device, amp.name
+    )
+    step, window_loss, window_n = 0, 0.0, 0
+    epoch_losses: list[float] = []
+    epoch_val_accuracy: list[float] = []
+    val_y = np.array([index.get(ex.label, -1) for ex in val_set])
+    started = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        epoch_loss = 0.0
+        for batch_idx in torch.randperm(len(train_set), generator=generator).split(config.batch_size):
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled(f"training cancelled at step {step}/{total_steps}")
+            input_ids, mask = _collate([train_ids[i] for i in batch_idx.tolist()], pad_id, device)
+            targets = train_y[batch_idx].to(device)
+            with amp.autocast():
+                logits = model(input_ids, mask)
+            loss = loss_fn(logits.float(), targets)
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+            else:
+                loss.backward()
+            if config.max_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            scheduler.step()
+            step += 1
+            value = float(loss.detach())
+            epoch_loss += value
+            window_loss += value
+            window_n += 1
+            if progress is not None and (step % config.progress_every == 0 or step == total_steps):
+                elapsed = time.perf_counter() - started
+                progress(
+                    TrainingProgress(
+                        step=step,
+                        total_steps=total_steps,
+                        epoch=epoch,
+                        total_epochs=epochs,
+                        loss=window_loss / window_n,
+                        elapsed_seconds=elapsed,
+                        eta_seconds=eta.eta(step, elapsed),
+                    )
+                )
+                window_loss, window_n = 0.0, 0
+        epoch_losses.append(epoch_loss / steps_per_epoch)
+        if config.validate_every_epoch and epoch < epochs:
+            epoch_val_accuracy.append(runner.accuracy(model, val_ids, val_y))
+        logger.info("epoch %d/%d: mean loss %.4f", epoch, epochs, epoch_losses[-1])
+    train_seconds = time.perf_counter() - started
+    _report_phase(progress, "calibrate", total_steps, epochs, epoch_losses[-1], train_seconds)
+
+    val_logits = runner.logits(model, val_ids)
+    calibration = _validation_metrics(val_logits, val_set, labels, config)
+    if config.validate_every_epoch:
+        epoch_val_accuracy.append(calibration["metrics"]["accuracy_all_known"])
+
+    model.to("cpu")
+    save_model(model, tokenizer, folder)
+    write_examples(folder / VALIDATION_FILE, val_set)
+    n_oos = sum(ex.label == OOS_LABEL for ex in job.all_examples)
+    meta: dict[str, Any] = {
+        "labels": labels,
+        "oos_label": OOS_LABEL,
+        "oos_trained_as_class": OOS_LABEL in labels,
+        "threshold": calibration["threshold"],
+        "threshold_criterion": calibration["threshold_criterion"],
+        "temperature": calibration["temperature"],
+        "pooling": config.pooling,
+        "max_length": config.max_length,
+        "base_model": config.base_model,
+        "base_model_source": job.base_source,
+        "hyperparameters": config.to_dict(),
+        "data": {
+            "sha256": data_hash(job.all_examples),
+            "n_examples": len(job.all_examples),
+            "n_oos": n_oos,
+            "n_train": len(train_set),
+            "n_validation": len(val_set),
+            "n_labels": len(labels),
+        },
+        "metrics": {
+            "validation": calibration["metrics"],
+            "train_loss_per_epoch": epoch_losses,
+            "validation_accuracy_per_epoch": epoch_val_accuracy,
+            "train_seconds": round(train_seconds, 2),
+            "steps": total_steps,
+            "epochs": epochs,
+        },
+        "device": device,
+        "mixed_precision": amp.name,
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "python": platform.python_version(),
+        },
+        "created_at": utc_now_iso(),
+        "onnx": None,
+    }
+    write_artifact_meta(folder, meta)
+    return meta
