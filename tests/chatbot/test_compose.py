@@ -26,7 +26,7 @@ def compose() -> dict:
 @pytest.fixture(scope="module")
 def production_vars(tmp_path_factory) -> set[str]:
     code = "from chatbot.settings.env import READ_VARS\nprint(json.dumps(sorted(READ_VARS)))"
-    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com"}
+    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com", "PII_VAULT_KEYS": "x1pQ1Yb3Q0m3n8fZQ7Xc6aW0b2Vt1kqz5fJ2yL8s9dE="}
     return set(django_json(code, env=env, var_dir=tmp_path_factory.mktemp("var"), settings="chatbot.settings.production"))
 
 
@@ -93,5 +93,5 @@ def test_docker_compose_config_validates():
     if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("the docker compose plugin is not installed on this machine")
     result = subprocess.run([docker, "compose", "config", "--quiet"], cwd=ROOT, capture_output=True, text=True,
-                            env={"DJANGO_SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin:/usr/local/bin"})
+                            env={"DJANGO_SECRET_KEY": "x" * 60, "PII_VAULT_KEYS": "x1pQ1Yb3Q0m3n8fZQ7Xc6aW0b2Vt1kqz5fJ2yL8s9dE=", "PATH": "/usr/bin:/bin:/usr/local/bin"})
     assert result.returncode == 0, result.stderr

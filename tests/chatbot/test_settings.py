@@ -9,6 +9,8 @@ import pytest
 
 from tests.chatbot.subprocess_django import ROOT, django_json, run_django
 
+VAULT_KEY = "x1pQ1Yb3Q0m3n8fZQ7Xc6aW0b2Vt1kqz5fJ2yL8s9dE="  # a valid Fernet key for settings tests only
+
 DESCRIBE = (
     "from django.conf import settings\n"
     "from chatbot.celery import app\n"
@@ -44,6 +46,9 @@ def test_database_url_and_redis_url_select_postgres_and_redis(tmp_path):
         ({"DJANGO_ALLOWED_HOSTS": "chat.example.com"}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_SECRET_KEY": secrets.token_urlsafe(60)}, "DJANGO_ALLOWED_HOSTS must list"),
         ({"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "chat.example.com"}, "at least 50 characters"),
+        ({"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com"}, "PII_VAULT_KEYS must hold"),
+        ({"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com", "PII_VAULT_KEYS": "not-a-key"},
+         "must be a Fernet key"),
     ],
 )
 def test_production_refuses_to_start_without_secret_and_hosts(tmp_path, env, message):
@@ -56,7 +61,7 @@ def test_production_check_deploy_is_clean(tmp_path):
     env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     env.update({
         "DJANGO_SETTINGS_MODULE": "chatbot.settings.production", "CHATBOT_VAR_DIR": str(tmp_path),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "chat.example.com", "PII_VAULT_KEYS": VAULT_KEY,
     })
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
