@@ -137,11 +137,7 @@ def conversation_rate(*, conversation: Conversation, rating: object) -> Conversa
 def conversation_assign(*, conversation: Conversation, agent: AbstractBaseUser) -> Conversation:
     with transaction.atomic():
         locked = services.conversation_assign(conversation=conversation, agent=agent)
-        events = [_status(locked, "agent_joined"), _console(locked)]
-        joined = _latest_system_message(locked)
-        if joined is not None:
-            events.insert(0, _message(locked, joined))
-        _publish_on_commit(events)
+        _announce(locked, "agent_joined")
     return locked
 
 
@@ -161,12 +157,17 @@ def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, t
 def conversation_return_to_bot(*, conversation: Conversation) -> Conversation:
     with transaction.atomic():
         locked = services.conversation_return_to_bot(conversation=conversation)
-        events = [_status(locked, "returned_to_bot"), _console(locked)]
-        notice = _latest_system_message(locked)
-        if notice is not None:
-            events.insert(0, _message(locked, notice))
-        _publish_on_commit(events)
+        _announce(locked, "returned_to_bot")
     return locked
+
+
+def _announce(conversation: Conversation, status_event: StatusEvent) -> None:
+    """After a transition: the system notice it wrote, the status change, the console row."""
+    events = [_status(conversation, status_event), _console(conversation)]
+    notice = _latest_system_message(conversation)
+    if notice is not None:
+        events.insert(0, _message(conversation, notice))
+    _publish_on_commit(events)
 
 
 def conversation_close(*, conversation: Conversation) -> Conversation:
