@@ -89,7 +89,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         conversation = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
+        # Every field is read-only: the page is for reading the transcript and acting on it, not saving a form.
+        extra = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
         if conversation is not None:
             extra.update(
                 transcript=selectors.transcript(conversation),
