@@ -48,10 +48,24 @@ def _export_fp32(model: Any, tokenizer: Any, path: Path) -> None:
         )
 
 
+class _DropPreprocessHint(logging.Filter):
+    """onnxruntime suggests quant_pre_process on every call; that step fails on dynamo-exported
+    graphs here ("Incomplete symbolic shape inference"), so the hint is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
 def _quantize_int8(fp32_path: Path, int8_path: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8)
+    hint_filter = _DropPreprocessHint()
+    logging.getLogger().addFilter(hint_filter)
+    try:
+        # Per-channel weight scales: Banking77 validation 93.9 % vs 93.7 % per-tensor (fp32 94.0 %), same speed.
+        quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.getLogger().removeFilter(hint_filter)
 
 
 def _accuracy(classifier: Any, texts: list[str], labels: list[str]) -> float:
@@ -88,7 +102,13 @@ def export_onnx(artifact_dir: str | os.PathLike[str], *, quantize: bool = True) 
     val = [ex for ex in read_examples(val_path) if ex.label in known] if val_path.is_file() else []
     texts, labels = [ex.text for ex in val], [ex.label for ex in val]
     files = {"fp32": ONNX_FILES["fp32"]} | ({"int8": ONNX_FILES["int8"]} if quantize else {})
-    section: dict[str, Any] = {"files": files, "opset": OPSET, "selected": "fp32", "validation_accuracy": {}}
+    section: dict[str, Any] = {
+        "files": files,
+        "opset": OPSET,
+        "quantization": "onnxruntime quantize_dynamic, int8 per-channel weights" if quantize else None,
+        "selected": "fp32",
+        "validation_accuracy": {},
+    }
     # The candidate must be readable while meta.json has no onnx section yet: pass the variant explicitly.
     meta["onnx"] = section
     write_artifact_meta(folder, meta)
