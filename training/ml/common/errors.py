@@ -6,7 +6,18 @@ class MLError(Exception):
 
 
 class DataError(MLError, ValueError):
-    """Training or evaluation data is unusable; raised before any training starts."""
+    """Training or evaluation data is unusable; raised before any training starts.
+
+    ``problems`` lists every problem found (e.g. ``"line 7: empty text"``) so a UI can show them all.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        if self.problems:
+            shown = self.problems[:20]
+            more = len(self.problems) - len(shown)
+            message = message + ":\n  - " + "\n  - ".join(shown) + (f"\n  ... and {more} more" if more > 0 else "")
+        super().__init__(message)
 
 
 class BaseModelError(MLError):
