@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from conversations.errors import ConversationClosed, InvalidMessage, InvalidTran
 from conversations.models import Conversation, Intent, Message, TrainingExample
 from conversations.pipeline import Decision, HandoffReason, Turn, handoff_text, pipeline_load
 from conversations.privacy import anonymize_text
+from conversations.streaming import ReplyScrubber
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
     started = time.monotonic()
     try:
         decision = pipeline_load().decide(text=message.text, history=_history(conversation, message))
-        text = "" if decision.handoff_reason else _collect(decision, on_token)
+        text = "" if decision.handoff_reason else _collect(decision, on_token, conversation)
     except Exception:
         logger.exception("Pipeline failed for conversation %s", conversation.public_id)
         decision, text = Decision(handoff_reason=HandoffReason.ERROR), ""
@@ -120,19 +122,20 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
                             confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
                             on_token=on_token)
         return Message.objects.create(
-            conversation=conversation, role=Role.BOT, text=anonymize_text(text, conversation=conversation), reply_to=message, intent=intent,
+            # Already anonymized piece by piece as it streamed (conversations/streaming.py).
+            conversation=conversation, role=Role.BOT, text=text, reply_to=message, intent=intent,
             confidence=confidence, sources=[s.as_json() for s in decision.sources],
             model_versions=decision.model_versions, latency_ms=latency_ms,
         )
 
 
-def _collect(decision: Decision, on_token: Callable[[str], None] | None) -> str:
-    parts: list[str] = []
-    for chunk in decision.chunks:
-        parts.append(chunk)
-        if on_token is not None:
-            on_token(chunk)
-    return "".join(parts)
+def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
+    scrubber = ReplyScrubber(conversation=conversation)
+    for chunk in itertools.chain(decision.chunks, [None]):
+        safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
+        if safe and on_token is not None:
+            on_token(safe)
+    return scrubber.text
 
 
 def _handoff(conversation: Conversation, *, reply_to: Message | None, text: str, on_token: Callable[[str], None] | None = None, **fields: object) -> Message:
