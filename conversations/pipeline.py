@@ -7,7 +7,9 @@ active model) the pipeline hands the conversation to a person; it never invents 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,9 +60,29 @@ class Source:
     url: str
     score: float
     passage: str = ""
+    number: int | None = None  # the [n] the reply cites it by
 
     def as_json(self) -> dict:
-        return {"id": self.article_id, "title": self.title, "url": self.url, "score": round(self.score, 4)}
+        data = {"id": self.article_id, "title": self.title, "url": self.url, "score": round(self.score, 4)}
+        return data if self.number is None else data | {"n": self.number}
+
+
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+def cited_sources(text: str, sources: list[Source]) -> list[Source]:
+    """The sources a reply cites by [n] (1-based, first appearance first), numbered as cited.
+
+    A reply that cites nothing keeps every passage it was given, so the customer still sees them.
+    """
+    seen: list[int] = []
+    for match in _CITATION.finditer(text):
+        n = int(match.group(1))
+        if 1 <= n <= len(sources) and n not in seen:
+            seen.append(n)
+    if not seen:
+        return list(sources)
+    return [dataclasses.replace(sources[n - 1], number=n) for n in seen]
 
 
 class Classifier(Protocol):
@@ -82,6 +104,8 @@ class Responder(Protocol):
         self, *, text: str, history: list[Turn], classification: Classification, sources: list[Source]
     ) -> Iterator[str]: ...
 
+    # Optional: ``is_handoff(reply: str) -> bool`` says a finished reply gave up and passes the customer on.
+
 
 @dataclass
 class Decision:
@@ -92,6 +116,8 @@ class Decision:
     sources: list[Source] = field(default_factory=list)
     chunks: Iterator[str] = field(default_factory=lambda: iter(()))
     model_versions: dict[str, int] = field(default_factory=dict)
+    # Set once the streamed reply is complete: the responder itself said it cannot answer.
+    handoff_after_reply: bool = False
 
     @property
     def handoff_text(self) -> str:
@@ -129,10 +155,20 @@ class Pipeline:
             decision.handoff_reason = HandoffReason.NOTHING_RELEVANT
             return decision
         decision.model_versions["responder"] = self.responder.version
-        decision.chunks = self.responder.generate(
-            text=text, history=history, classification=classification, sources=decision.sources
-        )
+        chunks = self.responder.generate(text=text, history=history, classification=classification, sources=decision.sources)
+        decision.chunks = self._finish_reply(chunks, decision)
         return decision
+
+    def _finish_reply(self, chunks: Iterator[str], decision: Decision) -> Iterator[str]:
+        """Stream the chunks; afterwards keep the cited sources and note a reply that gives up."""
+        parts = []
+        for chunk in chunks:
+            parts.append(chunk)
+            yield chunk
+        reply = "".join(parts)
+        decision.sources = cited_sources(reply, decision.sources)
+        is_handoff = getattr(self.responder, "is_handoff", None)
+        decision.handoff_after_reply = bool(is_handoff and is_handoff(reply))
 
 
 def pipeline_load() -> Pipeline:

@@ -121,12 +121,16 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
             return _handoff(conversation, reply_to=message, text=decision.handoff_text, intent=intent,
                             confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
                             on_token=on_token)
-        return Message.objects.create(
+        reply = Message.objects.create(
             # Already anonymized piece by piece as it streamed (conversations/streaming.py).
             conversation=conversation, role=Role.BOT, text=text, reply_to=message, intent=intent,
             confidence=confidence, sources=[s.as_json() for s in decision.sources],
             model_versions=decision.model_versions, latency_ms=latency_ms,
         )
+        if decision.handoff_after_reply:
+            # The responder said it cannot answer from the knowledge base: a person takes over.
+            _escalate(conversation)
+        return reply
 
 
 def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
@@ -138,10 +142,14 @@ def _collect(decision: Decision, on_token: Callable[[str], None] | None, convers
     return scrubber.text
 
 
-def _handoff(conversation: Conversation, *, reply_to: Message | None, text: str, on_token: Callable[[str], None] | None = None, **fields: object) -> Message:
+def _escalate(conversation: Conversation) -> None:
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now)
     conversation.status, conversation.escalated_at = Status.WAITING_FOR_AGENT, now
+
+
+def _handoff(conversation: Conversation, *, reply_to: Message | None, text: str, on_token: Callable[[str], None] | None = None, **fields: object) -> Message:
+    _escalate(conversation)
     if on_token is not None:
         on_token(text)
     return Message.objects.create(conversation=conversation, role=Role.SYSTEM, text=text, reply_to=reply_to, **fields)

@@ -112,6 +112,18 @@ class TestDecide:
     def test_source_json_is_what_messages_store(self):
         assert SOURCE.as_json() == {"id": 5, "title": "Card delivery", "url": "https://help.example/card", "score": 0.8765}
 
+    def test_reply_keeps_only_the_sources_it_cites_with_their_numbers(self):
+        other = Source(article_id=9, title="Fees", url="", score=0.5)
+        retriever = fakes.IntentRetriever({"card_arrival": [SOURCE, other]})
+        decision = Pipeline(**_parts(retriever=retriever, responder=fakes.ChunkResponder(["Fees are listed [2", "]; see [2] and [7]."]))).decide(text="card", history=[])
+        assert decision.sources == [SOURCE, other], "before the reply is complete every passage is a candidate"
+        assert "".join(decision.chunks) == "Fees are listed [2]; see [2] and [7]."
+        assert [s.as_json() for s in decision.sources] == [other.as_json() | {"n": 2}]
+
+    def test_reply_that_cites_nothing_keeps_the_passages_it_was_given(self):
+        decision = Pipeline(**_parts()).decide(text="card", history=[])
+        assert "".join(decision.chunks) == "ab" and decision.sources == [SOURCE]
+
 
 # --- the provider setting -----------------------------------------------------------------------------
 
@@ -258,6 +270,17 @@ class TestHandoffs:
         pipeline(classifier=bot.classifier, retriever=bot.retriever, responder=fakes.ChunkResponder(["", "  "]))
         exchange, _ = _receive(conversation, "card")
         self._assert_handed_off(conversation, exchange, HANDOFF_MESSAGES[HandoffReason.ERROR])
+
+    def test_a_reply_that_gives_up_is_sent_and_hands_off(self, bot, pipeline, conversation):
+        class GivesUp(fakes.ChunkResponder):
+            def is_handoff(self, reply: str) -> bool:
+                return "colleague" in reply
+
+        pipeline(classifier=bot.classifier, retriever=bot.retriever, responder=GivesUp(["I'll pass you ", "to a colleague."]))
+        exchange, tokens = _receive(conversation, "Where is my card?")
+        conversation.refresh_from_db()
+        assert exchange.reply.role == Message.Role.BOT and exchange.reply.text == "I'll pass you to a colleague."
+        assert conversation.status == Conversation.Status.WAITING_FOR_AGENT and conversation.escalated_at is not None
 
     def test_after_a_handoff_the_bot_is_not_asked_again(self, bot, conversation):
         _receive(conversation, "weather?")

@@ -122,7 +122,8 @@
     if (old) old.remove();
     const items = (sources || []).map((s) => {
       const href = safeUrl(s.url);
-      const label = s.title || s.url || "Source";
+      // A cited source shows the [n] the reply refers to it by.
+      const label = (s.n ? `[${s.n}] ` : "") + (s.title || s.url || "Source");
       return el("li", {}, [href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: label }) : el("span", { text: label })]);
     });
     if (items.length) node.appendChild(el("div", { class: "sources" }, [el("span", { text: "Sources:" }), el("ul", {}, items)]));
