@@ -27,6 +27,8 @@ _TRAINING_PERMS = [
     "training.add_trainingrun",
     "training.start_trainingrun",
     "training.view_modelversion",
+    "training.view_biasaudit",
+    "training.request_biasaudit",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -38,6 +40,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "conversations.change_conversation",
         "conversations.export_conversation",
         "training.activate_modelversion",
+        # Activating a version whose bias audit did not pass (recorded with a reason).
+        "training.override_audit_gate",
+        "training.view_activationoverride",
     ],
     # Integrators automate: they start conversations, read transcripts, manage content and start training.
     INTEGRATORS: [

@@ -15,6 +15,8 @@ from conversations.errors import ChatError
 from conversations.admin.mixins import RecordAdminMixin
 from conversations.models import Message
 from training import registry, services
+from training.audit_admin import audit_link, request_audits
+from training.admin_retrieval import index_contents
 from training.evaluation import evaluation_image, evaluation_report
 from training.models import ModelKind, ModelVersion, TrainingRun
 
@@ -32,6 +34,8 @@ class TrainingRunAdmin(RecordAdminMixin, admin.ModelAdmin):
         p = obj.progress or {}
         if not p:
             return "–"
+        if "stage" in p:  # index builds report stages, not steps
+            return str(p["stage"]) + (f" (v{p['active_version']} already indexes this)" if "active_version" in p else "")
         eta = p.get("eta_seconds")
         eta_text = f", about {int(eta // 60)} min {int(eta % 60)} s left" if eta and obj.status == TrainingRun.Status.RUNNING else ""
         return (f"step {p.get('step')}/{p.get('total_steps')}, epoch {p.get('epoch')}/{p.get('total_epochs')}, "
@@ -44,6 +48,10 @@ class TrainingRunAdmin(RecordAdminMixin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:training_trainingrun_changelist"))
         parameters: dict = {"activate": request.POST.get("activate") == "on"}
+        kind = request.POST.get("kind") or ModelKind.INTENT
+        if kind not in (ModelKind.INTENT, ModelKind.RESPONDER):
+            self.message_user(request, "Choose the intent classifier or the responder.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:training_trainingrun_changelist"))
         for name, cast in (("epochs", int), ("base_model", str)):
             if request.POST.get(name):
                 try:
@@ -52,7 +60,7 @@ class TrainingRunAdmin(RecordAdminMixin, admin.ModelAdmin):
                     self.message_user(request, f"{name} must be a whole number.", messages.ERROR)
                     return HttpResponseRedirect(reverse("admin:training_trainingrun_changelist"))
         try:
-            run = services.StartTraining(user=request.user, kind=ModelKind.INTENT, parameters=parameters).execute()
+            run = services.StartTraining(user=request.user, kind=kind, parameters=parameters).execute()
         except PermissionDenied:
             raise
         except ChatError as exc:
@@ -64,10 +72,10 @@ class TrainingRunAdmin(RecordAdminMixin, admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(RecordAdminMixin, admin.ModelAdmin):
-    list_display = ["kind", "version", "is_active", "accuracy", "macro_f1", "serving", "report_link", "created_by", "created_at"]
+    list_display = ["kind", "version", "is_active", "accuracy", "macro_f1", "serving", index_contents, "report_link", audit_link, "created_by", "created_at"]
     list_filter = ["kind", "is_active"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
-    actions = ["activate", "rollback"]
+    actions = ["activate", "rollback", request_audits]
 
 
     def has_activate_permission(self, request: HttpRequest) -> bool:

@@ -62,3 +62,63 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} run #{self.pk} ({self.status})"
+
+
+class BiasAudit(models.Model):
+    """One bias audit of a model version (docs/audit.md); the latest finished one gates activation."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Verdict(models.TextChoices):
+        PASS = "pass", "Passed"
+        FAIL = "fail", "Failed"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="audits")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=20, default="manual", help_text="new_version (automatic) or manual.")
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
+    passed = models.BooleanField(null=True, blank=True, help_text="True: passed; False: failed; empty: not decided.")
+    report = models.JSONField(default=dict, blank=True)
+    report_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    activate_on_pass = models.BooleanField(default=False, help_text="A training run asked to activate this version once it passes.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["model_version", "status"])]
+        permissions = [
+            ("request_biasaudit", "Can request a bias audit"),
+            ("override_audit_gate", "Can activate a version whose bias audit did not pass"),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit #{self.pk} of {self.model_version} ({self.verdict or self.status})"
+
+
+class ActivationOverride(models.Model):
+    """Who activated a version despite its bias audit, when and why."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="activation_overrides")
+    audit = models.ForeignKey(BiasAudit, null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
+                              help_text="The audit overridden; empty when the version had no finished audit.")
+    audit_state = models.CharField(max_length=40, help_text="What the gate found: failed, inconclusive, running, missing...")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"override of {self.model_version} by {self.user} ({self.audit_state})"

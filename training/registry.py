@@ -16,22 +16,23 @@ def next_version_number(kind: str) -> int:
 
 
 def artifact_check(version: ModelVersion) -> None:
-    """Load the artifact and classify one sentence; a stale or corrupt artifact is refused here."""
-    if version.kind != ModelKind.INTENT:
-        raise ActivationRefused(f"Activating {version.get_kind_display()} versions is not supported yet.")
-    from training.ml.common.errors import MLError
-    from training.ml.intent import load_classifier
+    """Load the artifact and use it once (per kind: training.artifact_checks); a stale or corrupt one is refused."""
+    from training.artifact_checks import artifact_check as check
 
-    try:
-        classifier = load_classifier(version.artifact_path)
-        classifier.predict(["hello"])
-    except (MLError, OSError, ValueError) as exc:
-        raise ActivationRefused(f"{version} cannot be served: {exc}. The active version is unchanged.") from None
+    check(version)
 
 
 @transaction.atomic
-def version_activate(*, version: ModelVersion, user: AbstractBaseUser | None = None) -> ModelVersion:
-    """Make `version` the one every process serves (they switch on their next message, no restart)."""
+def version_activate(*, version: ModelVersion, user: AbstractBaseUser | None = None, override_reason: str = "") -> ModelVersion:
+    """Make `version` the one every process serves (they switch on their next message, no restart).
+
+    The bias-audit gate (training/audit_gate.py) runs first: without a passed audit, activation
+    needs `override_reason` from a user allowed to override; the override is recorded in this
+    transaction, so a later refusal (a corrupt artifact) leaves no override behind.
+    """
+    from training.audit_gate import gate_check
+
+    gate_check(version=version, user=user, override_reason=override_reason)
     artifact_check(version)
     ModelVersion.objects.select_for_update().filter(kind=version.kind, is_active=True).exclude(pk=version.pk).update(is_active=False)
     version.is_active, version.activated_at = True, timezone.now()
@@ -39,7 +40,7 @@ def version_activate(*, version: ModelVersion, user: AbstractBaseUser | None = N
     return version
 
 
-def version_rollback(*, kind: str, user: AbstractBaseUser | None = None) -> ModelVersion:
+def version_rollback(*, kind: str, user: AbstractBaseUser | None = None, override_reason: str = "") -> ModelVersion:
     """Re-activate the version that was active before the current one."""
     current = ModelVersion.objects.filter(kind=kind, is_active=True).first()
     previous = (
@@ -50,4 +51,4 @@ def version_rollback(*, kind: str, user: AbstractBaseUser | None = None) -> Mode
     )
     if previous is None:
         raise ActivationRefused("There is no earlier activated version to roll back to.")
-    return version_activate(version=previous, user=user)
+    return version_activate(version=previous, user=user, override_reason=override_reason)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,23 +12,46 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from training import registry
 from training.data import intent_data_from_db
 from training.errors import TrainingRefused
 from training.models import ModelKind, ModelVersion, TrainingRun
+from training.runs import (
+    MAX_ATTEMPTS,
+    PROGRESS_EVERY_SECONDS,
+    ProgressWriter,
+    run_claim,
+    run_fail,
+    run_folder,
+    run_still_mine,
+    run_succeed,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
-PROGRESS_EVERY_SECONDS = 1.0
-Status = TrainingRun.Status
+__all__ = ["MAX_ATTEMPTS", "PROGRESS_EVERY_SECONDS", "RUN_KINDS", "RunKind", "StartTraining", "intent_training_execute",
+           "training_parameters_clean"]
+
+
+@dataclass(frozen=True)
+class RunKind:
+    clean: str  # dotted path of parameters -> cleaned parameters (raises TrainingRefused)
+    task: str  # dotted path of the Celery task that executes a run of this kind
+
+
+# The kinds of run that can be started; adding a kind is one entry here.
+RUN_KINDS: dict[str, RunKind] = {
+    ModelKind.INTENT: RunKind("training.services.training_parameters_clean", "training.tasks.train_intent_classifier"),
+    ModelKind.RETRIEVAL_INDEX: RunKind("training.retrieval_index.index_parameters_clean", "training.tasks.build_retrieval_index"),
+    ModelKind.RESPONDER: RunKind("training.responder_training.responder_parameters_clean", "training.tasks.train_responder"),
+}
 
 
 @dataclass
 class StartTraining:
-    """Staff or integrators start a fine-tuning run; agents may not."""
+    """Staff or integrators start a run (fine-tuning, index build); agents may not."""
 
     user: AbstractBaseUser | None
     kind: str = ModelKind.INTENT
@@ -38,18 +60,17 @@ class StartTraining:
     def check(self) -> None:
         if self.user is not None and not self.user.has_perm("training.start_trainingrun"):
             raise PermissionDenied("Starting training needs the 'start_trainingrun' permission.")
-        if self.kind != ModelKind.INTENT:
+        if self.kind not in RUN_KINDS:
             raise TrainingRefused(f"Training {self.kind} models is not available yet.")
-        self.parameters = training_parameters_clean(self.parameters)
+        self.parameters = import_string(RUN_KINDS[self.kind].clean)(self.parameters)
 
     def execute(self, *, enqueue: bool = True) -> TrainingRun:
         """Create the run; with enqueue a training worker picks it up once this transaction commits."""
         self.check()
         run = TrainingRun.objects.create(kind=self.kind, parameters=self.parameters, started_by=self.user)
         if enqueue:
-            from training import tasks
-
-            transaction.on_commit(lambda: tasks.train_intent_classifier.delay(run.pk))
+            task = import_string(RUN_KINDS[self.kind].task)
+            transaction.on_commit(lambda: task.delay(run.pk))
         return run
 
 
@@ -72,34 +93,6 @@ def training_parameters_clean(parameters: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-class _ProgressWriter:
-    def __init__(self, run: TrainingRun, echo: Any = None) -> None:
-        self.run, self.echo, self.last = run, echo, 0.0
-
-    def __call__(self, progress: Any) -> None:
-        if self.echo is not None:
-            self.echo(progress)
-        now = time.monotonic()
-        if now - self.last >= PROGRESS_EVERY_SECONDS or progress.step >= progress.total_steps:
-            self.last = now
-            TrainingRun.objects.filter(pk=self.run.pk).update(progress=progress.to_dict())
-
-
-def _claim(run_id: int) -> TrainingRun | None:
-    """Mark the run running; None when it already finished (a redelivered task does nothing)."""
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().get(pk=run_id)
-        if run.status in (Status.SUCCEEDED, Status.FAILED):
-            return None
-        if run.attempts >= MAX_ATTEMPTS:
-            run.status, run.error, run.finished_at = Status.FAILED, f"Gave up after {run.attempts} attempts (the worker was lost each time).", timezone.now()
-            run.save(update_fields=["status", "error", "finished_at"])
-            return None
-        run.status, run.started_at, run.attempts, run.error = Status.RUNNING, timezone.now(), run.attempts + 1, ""
-        run.save(update_fields=["status", "started_at", "attempts", "error"])
-        return run
-
-
 def _load_examples(run: TrainingRun) -> tuple[list[Any], list[str]]:
     from training.ml.intent import Example, load_csv
 
@@ -112,20 +105,21 @@ def _load_examples(run: TrainingRun) -> tuple[list[Any], list[str]]:
 
 def intent_training_execute(*, run_id: int, echo: Any = None) -> ModelVersion | None:
     """Fine-tune, export, evaluate and register a version. A failure marks the run failed; serving is untouched."""
-    run = _claim(run_id)
+    run = run_claim(run_id)
     if run is None:
         return None
-    folder = Path(settings.MODEL_DIR) / "intent" / f"run-{run.pk}"
+    folder = run_folder(run, "intent")
     try:
         version = _train_and_register(run, folder, echo)
     except Exception as exc:
-        logger.exception("Intent training run %s failed", run.pk)
-        shutil.rmtree(folder, ignore_errors=True)
-        TrainingRun.objects.filter(pk=run.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000], finished_at=timezone.now())
+        run_fail(run, exc, folder=folder)
         return None
-    TrainingRun.objects.filter(pk=run.pk).update(status=Status.SUCCEEDED, finished_at=timezone.now(), model_version=version)
+    run_succeed(run, version)
     if run.parameters.get("activate"):
-        registry.version_activate(version=version, user=run.started_by)
+        from training.audit import activate_after_training
+
+        # Activates now, or once the version's bias audit has passed when the gate is on.
+        activate_after_training(version=version, user=run.started_by)
     return version
 
 
@@ -141,11 +135,12 @@ def _train_and_register(run: TrainingRun, folder: Path, echo: Any) -> ModelVersi
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     # train() also exports ONNX fp32/int8 and records which one to serve (meta["onnx"]).
-    result = train(examples, folder, config, oos_texts=oos, progress=_ProgressWriter(run, echo))
+    result = train(examples, folder, config, oos_texts=oos, progress=ProgressWriter(run, echo))
     onnx = result.meta.get("onnx") or {}
     serving = {"serving": onnx.get("selected", "torch"), "validation_accuracy": onnx.get("validation_accuracy", {})}
     metrics = {**result.metrics, "serving": serving, "evaluation": evaluation_write(folder)}
     with transaction.atomic():
+        run_still_mine(run)
         version = ModelVersion.objects.create(
             kind=ModelKind.INTENT,
             version=registry.next_version_number(ModelKind.INTENT),

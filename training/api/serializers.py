@@ -1,11 +1,16 @@
+from collections.abc import Iterator
+
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from training.models import ModelKind, ModelVersion, TrainingRun
+from training.services import RUN_KINDS
 
 
 class TrainingRunOut(serializers.ModelSerializer):
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    model_version = serializers.PrimaryKeyRelatedField(read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    model_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = TrainingRun
@@ -15,13 +20,33 @@ class TrainingRunOut(serializers.ModelSerializer):
 
 
 class TrainingRunIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[ModelKind.INTENT.value], default=ModelKind.INTENT.value)
+    kind = serializers.ChoiceField(choices=[ModelKind(k).value for k in RUN_KINDS], default=ModelKind.INTENT.value)
     parameters = serializers.DictField(required=False, default=dict,
-                                       help_text="Training options (epochs, base_model, learning_rate, … and activate).")
+                                       help_text="Options of the kind: intent (epochs, base_model, learning_rate, … and activate); "
+                                                 "retrieval_index (model, index_type, index_examples, min_score, force, activate; docs/training.md).")
+
+    def validate_parameters(self, value: dict) -> dict:
+        # Stored as JSON: PostgreSQL refuses NUL characters and unpaired surrogates with a server error.
+        for text in _strings(value):
+            ProhibitNullCharactersValidator()(text)
+            ProhibitSurrogateCharactersValidator()(text)
+        return value
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 class ModelVersionOut(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ModelVersion
@@ -32,3 +57,10 @@ class ModelVersionOut(serializers.ModelSerializer):
 
 class RollbackIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ModelKind.choices)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                            help_text="Needed when the version's bias audit did not pass (docs/audit.md).")
+
+
+class ActivateIn(serializers.Serializer):
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                            help_text="Needed when the version's bias audit did not pass; recorded with your name.")

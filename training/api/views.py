@@ -51,11 +51,14 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
             return [HasPerm("training.activate_modelversion")]
         return super().get_permissions()
 
-    @extend_schema(summary="Serve this version (every process switches without a restart)", request=None,
+    @extend_schema(summary="Serve this version (every process switches without a restart)", request=s.ActivateIn,
                    responses={200: s.ModelVersionOut, 403: ERR, 404: ERR, 409: ERR})
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
-        version = registry.version_activate(version=self.get_object(), user=request.user)
+        data = s.ActivateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = registry.version_activate(version=self.get_object(), user=request.user,
+                                            override_reason=data.validated_data["override_reason"])
         return Response(s.ModelVersionOut(version).data)
 
     @extend_schema(summary="Re-activate the previously active version of a kind", request=s.RollbackIn,
@@ -64,7 +67,8 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def rollback(self, request: Request) -> Response:
         data = s.RollbackIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(s.ModelVersionOut(registry.version_rollback(kind=data.validated_data["kind"], user=request.user)).data)
+        return Response(s.ModelVersionOut(registry.version_rollback(kind=data.validated_data["kind"], user=request.user,
+                                                                    override_reason=data.validated_data["override_reason"])).data)
 
     @extend_schema(summary="The evaluation report (JSON)", responses={200: OpenApiTypes.OBJECT, 404: ERR})
     @action(detail=True, methods=["get"])
