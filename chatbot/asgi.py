@@ -22,6 +22,10 @@ application = ProtocolTypeRouter(
     }
 )
 
+from conversations.realtime.shutdown import install_daphne_hook  # noqa: E402
+
+install_daphne_hook()  # on SIGTERM: replies in flight finish, then sockets are told to reconnect
+
 if settings.CHAT_WARM_UP_ON_START:
     from chatbot.warmup import warm_up_in_background
 

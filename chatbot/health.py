@@ -61,8 +61,11 @@ def _models() -> dict:
 def health_report() -> tuple[bool, dict[str, Any]]:
     checks = {"database": _check(_database), "broker": _check(_broker), "channel_layer": _check(_channel_layer)}
     checks["models"] = _check(_models) if checks["database"]["ok"] else {"ok": False, "error": "database unavailable"}
-    healthy = all(checks[name]["ok"] for name in ("database", "broker", "channel_layer"))
-    return healthy, {"status": "ok" if healthy else "unavailable", "checks": checks}
+    failed = [name for name in ("database", "broker", "channel_layer") if not checks[name]["ok"]]
+    body: dict[str, Any] = {"status": "unavailable" if failed else "ok", "checks": checks}
+    if failed:
+        body["message"] = f"Unavailable: the {', '.join(n.replace('_', ' ') for n in failed)} cannot be reached; see checks."
+    return not failed, body
 
 
 class HealthView(APIView):

@@ -17,9 +17,11 @@ def _warm() -> None:
             from conversations.privacy import anonymizer
 
             anonymizer().warm_up()
-        from training.serving import served_intent_classifier
+        from training.serving import served_intent_classifier, served_responder, served_retriever
 
         served_intent_classifier(wait=True)
+        served_retriever(wait=True)
+        served_responder(wait=True)
     except Exception:  # a failed warm-up only means the first request loads instead
         logger.exception("Warm-up failed; models will load on first use")
 

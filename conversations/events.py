@@ -185,6 +185,13 @@ class StatusChangeEvent(TypedDict):
     agent: str | None
 
 
+class RevokedEvent(TypedDict):
+    """The conversation's access token was revoked: its customer sockets close."""
+
+    type: Literal["chat.revoked"]
+    conversation: str
+
+
 class TypingEvent(TypedDict):
     type: Literal["chat.typing"]
     conversation: str

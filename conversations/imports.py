@@ -30,11 +30,17 @@ class ImportResult:
 
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed("The file is not UTF-8 text.", errors=[f"byte {exc.start}: not UTF-8"]) from None
+        text = data
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFailed("The file is not UTF-8 text.", errors=[f"byte {exc.start}: not UTF-8"]) from None
+    if "\x00" in text:  # the database cannot store it, and no text file holds one
+        lines = [n for n, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
+        raise ImportFailed("The file contains NUL characters: it is not a text file.",
+                           errors=[f"line {n}: NUL character" for n in lines[:MAX_ERRORS_LISTED]])
+    return text
 
 
 def _parse(text: str) -> list[tuple[int, str, str]]:

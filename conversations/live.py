@@ -24,6 +24,7 @@ from conversations.events import (
     ConsoleEvent,
     MessageEvent,
     MessagePayload,
+    RevokedEvent,
     StatusChangeEvent,
     StatusEvent,
     TypingEvent,
@@ -175,3 +176,11 @@ def conversation_close(*, conversation: Conversation) -> Conversation:
         locked = services.conversation_close(conversation=conversation)
         _publish_on_commit([_status(locked, "closed"), _console(locked)])
     return locked
+
+
+def conversation_token_revoke(*, conversation: Conversation) -> Conversation:
+    with transaction.atomic():
+        revoked = services.conversation_token_revoke(conversation=conversation)
+        event: RevokedEvent = {"type": "chat.revoked", "conversation": str(revoked.public_id)}
+        _publish_on_commit([(conversation_group(revoked), dict(event))])
+    return revoked

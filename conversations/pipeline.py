@@ -67,7 +67,7 @@ class Source:
         return data if self.number is None else data | {"n": self.number}
 
 
-_CITATION = re.compile(r"\[(\d{1,2})\]")
+_CITATION = re.compile(r"\[\s*(\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\]")
 
 
 def cited_sources(text: str, sources: list[Source]) -> list[Source]:
@@ -77,9 +77,9 @@ def cited_sources(text: str, sources: list[Source]) -> list[Source]:
     """
     seen: list[int] = []
     for match in _CITATION.finditer(text):
-        n = int(match.group(1))
-        if 1 <= n <= len(sources) and n not in seen:
-            seen.append(n)
+        for n in (int(x) for x in match.group(1).split(",")):
+            if 1 <= n <= len(sources) and n not in seen:
+                seen.append(n)
     if not seen:
         return list(sources)
     return [dataclasses.replace(sources[n - 1], number=n) for n in seen]

@@ -39,9 +39,20 @@ def conversation_create(*, channel: str = Conversation.Channel.WIDGET) -> Conver
     return Conversation.objects.create(channel=channel)
 
 
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds neither NUL characters nor unpaired surrogates (JSON can carry both)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def message_text_clean(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidMessage("Message text must be a string.")
+    if not _storable(text):
+        raise InvalidMessage("Message text must not contain NUL characters or unpaired surrogates.")
     text = text.strip()
     if not text:
         raise InvalidMessage("Message text must not be empty.")
@@ -54,7 +65,7 @@ def message_text_clean(text: object) -> str:
 def _client_id_clean(client_message_id: str | None) -> str | None:
     if client_message_id is None or client_message_id == "":
         return None
-    if not isinstance(client_message_id, str) or len(client_message_id) > 64:
+    if not isinstance(client_message_id, str) or len(client_message_id) > 64 or not _storable(client_message_id):
         raise InvalidMessage("client_message_id must be a string of at most 64 characters.")
     return client_message_id
 
@@ -212,6 +223,18 @@ def conversation_close(*, conversation: Conversation) -> Conversation:
         locked.status, locked.closed_at = Status.CLOSED, timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
     return locked
+
+
+def conversation_token_revoke(*, conversation: Conversation) -> Conversation:
+    """Stop the customer's access token from working (leaked, or left on a shared computer).
+
+    The conversation and its transcript stay for agents and staff; the customer's REST calls
+    answer 401 and their open sockets are closed (conversations.live). Closing a conversation
+    does not revoke its token: the customer may still read and rate it.
+    """
+    conversation.access_token = Conversation._meta.get_field("access_token").get_default()
+    conversation.save(update_fields=["access_token", "updated_at"])
+    return conversation
 
 
 def conversation_rate(*, conversation: Conversation, rating: object) -> Conversation:

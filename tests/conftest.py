@@ -16,14 +16,26 @@ from rest_framework.test import APIClient
 from conversations import roles
 from conversations.models import Conversation
 from tests.factories import ConversationFactory, UserFactory
+from tests.responder_fixtures import *  # noqa: F403 - session fixtures of a trained responder
+
+
+def cache_clear() -> None:
+    """Empty the cache. With Redis only the cache's own keys: the broker and channel layer share the database."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()
+        return
+    redis = client(write=True)
+    for key in redis.scan_iter(match=cache.make_key("*")):
+        redis.delete(key)
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters live in the cache: one test's requests must not count against the next.
-    cache.clear()
+    cache_clear()
     yield
-    cache.clear()
+    cache_clear()
 
 
 def _api_client(authorization: str | None = None) -> APIClient:

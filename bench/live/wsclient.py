@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,9 @@ TEXT, BINARY, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
 
 
 class ConnectionClosed(Exception):
-    pass
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class WebSocket:
@@ -80,7 +83,9 @@ class WebSocket:
                 continue
             if opcode == CLOSE:
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-                raise ConnectionClosed(f"closed by the server ({code})")
+                with contextlib.suppress(ConnectionError):  # complete the closing handshake
+                    self._send_frame(CLOSE, payload[:2])
+                raise ConnectionClosed(f"closed by the server ({code})", code)
             if opcode in (TEXT, BINARY, CONTINUATION):
                 parts.append(payload)
                 if fin:

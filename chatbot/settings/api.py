@@ -1,6 +1,6 @@
 """Django REST Framework and the OpenAPI schema."""
 
-from chatbot.settings.env import env_str
+from chatbot.settings.env import env_int, env_str
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -12,11 +12,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "conversations.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "public_create": env_str("THROTTLE_PUBLIC_CREATE", "30/min"),
         "public_message": env_str("THROTTLE_PUBLIC_MESSAGE", "60/min"),
     },
+    # Reverse proxies in front of the web server: throttles then take the client's address from that
+    # many X-Forwarded-For hops. 0 uses the peer address only, so a client cannot pick its own.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "conversations.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

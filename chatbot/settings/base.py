@@ -82,6 +82,7 @@ MODEL_DIR = Path(env_str("CHATBOT_MODEL_DIR", str(VAR_DIR / "models")))
 
 from chatbot.settings.database import *  # noqa: E402,F401,F403
 from chatbot.settings.realtime import *  # noqa: E402,F401,F403
+from chatbot.settings.cache import *  # noqa: E402,F401,F403
 from chatbot.settings.broker import *  # noqa: E402,F401,F403
 from chatbot.settings.api import *  # noqa: E402,F401,F403
 from chatbot.settings.logging import *  # noqa: E402,F401,F403
@@ -89,5 +90,7 @@ CHAT_PIPELINE_PROVIDER = env_str("CHAT_PIPELINE_PROVIDER", "training.serving.pip
 # Web processes load the PII engine and the active models in the background as they start.
 CHAT_WARM_UP_ON_START = env_bool("CHAT_WARM_UP_ON_START", True)
 from chatbot.settings.privacy import *  # noqa: E402,F401,F403
+from chatbot.settings.audit import *  # noqa: E402,F401,F403
+from chatbot.settings.retrieval import *  # noqa: E402,F401,F403
 from chatbot.settings.chat import *  # noqa: E402,F401,F403
 from chatbot.settings.responder import *  # noqa: E402,F401,F403

@@ -18,6 +18,9 @@ CHAT_SOCKET_RATE_WINDOW_S = env_float("CHAT_SOCKET_RATE_WINDOW_S", 10.0)
 CHAT_AUTH_TIMEOUT_S = env_float("CHAT_AUTH_TIMEOUT_S", 10.0)
 # Threads that run the pipeline off the event loop; also caps the DB connections they hold.
 CHAT_REPLY_WORKERS = env_int("CHAT_REPLY_WORKERS", 16)
+# On SIGTERM, how long a web process lets replies in flight finish before telling sockets to reconnect
+# (keep it below the process manager's stop timeout: Docker waits 10 s before SIGKILL).
+CHAT_SHUTDOWN_GRACE_S = env_float("CHAT_SHUTDOWN_GRACE_S", 8.0)
 # Messages sent in the history frame (the most recent ones).
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200)
 

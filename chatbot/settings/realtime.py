@@ -8,7 +8,9 @@ if _redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis_url], "prefix": env_str("CHANNELS_PREFIX", "chatbot")},
+            # Each socket waits on Redis with a 5 s BZPOPMIN; redis-py's own 5 s default read timeout would race it
+            # and fail idle sockets, so reads get longer than the block (a restarted Redis still fails at once).
+            "CONFIG": {"hosts": [{"address": _redis_url, "socket_timeout": 15}], "prefix": env_str("CHANNELS_PREFIX", "chatbot")},
         }
     }
 else:

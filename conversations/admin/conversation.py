@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from conversations import exports, selectors, services
+from conversations import exports, live, selectors, services
 from conversations.admin.mixins import RecordAdminMixin
 from conversations.admin.filters import ConfidenceBandFilter, EscalatedFilter, IntentFilter, MessageConfidenceFilter
 from conversations.errors import ChatError
@@ -27,7 +27,7 @@ class ConversationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["public_id", "status", "channel", "assigned_agent", "rating", "escalated_at", "created_at", "updated_at", "closed_at"]
     fields = readonly_fields
-    actions = ["export_jsonl", "export_csv"]
+    actions = ["export_jsonl", "export_csv", "revoke_access_tokens"]
     change_form_template = "admin/conversations/conversation/change_form.html"
     list_per_page = 50
 
@@ -78,6 +78,13 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected conversations as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> HttpResponse | None:
         return self._export(request, queryset, "csv")
+
+    @admin.action(description="Revoke the customers' access tokens (their chat windows stop working)", permissions=["change"])
+    def revoke_access_tokens(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        conversations = list(Conversation.objects.filter(pk__in=queryset.values("pk")))
+        for conversation in conversations:
+            live.conversation_token_revoke(conversation=conversation)
+        self.message_user(request, f"Revoked the access token of {len(conversations)} conversation(s).", messages.SUCCESS)
 
     def get_urls(self) -> list:
         custom = [

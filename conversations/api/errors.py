@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -10,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from conversations.errors import ChatError, ImportFailed
+
+logger = logging.getLogger(__name__)
 
 
 def _first_message(detail: object) -> str:
@@ -22,7 +27,17 @@ def _first_message(detail: object) -> str:
     return str(detail)
 
 
+DATABASE_UNAVAILABLE = "The service is temporarily unavailable (its database cannot be reached). Please retry shortly."
+RETRY_AFTER_S = 5
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down or restarting: a 503 the client may retry, not a 500. Django connects
+        # again on the next request, so the API recovers by itself when the database returns.
+        logger.error("Database unavailable during %s", getattr(context.get("request"), "path", "a request"), exc_info=exc)
+        body = {"error": {"code": "service_unavailable", "message": DATABASE_UNAVAILABLE, "details": {}}}
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)})
     if isinstance(exc, ChatError):
         details = {"errors": exc.errors} if isinstance(exc, ImportFailed) else {}
         return Response({"error": {"code": exc.code, "message": exc.message, "details": details}}, status=exc.status)

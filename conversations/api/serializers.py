@@ -1,14 +1,30 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from conversations.models import Conversation, Intent, KnowledgeArticle, Message, TrainingExample
 
 
+class NameLookupField(serializers.SlugRelatedField):
+    """A row named by a slug, with the text checked before the lookup.
+
+    PostgreSQL cannot compare text holding NUL characters or lone surrogates: the lookup itself
+    would fail with a server error instead of "no such name".
+    """
+
+    def to_internal_value(self, data: object) -> object:
+        if isinstance(data, str):
+            for validator in (ProhibitNullCharactersValidator(), ProhibitSurrogateCharactersValidator()):
+                validator(data)
+        return super().to_internal_value(data)
+
+
 class MessageOut(serializers.ModelSerializer):
-    intent = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    reply_to = serializers.PrimaryKeyRelatedField(read_only=True)
+    intent = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    reply_to = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Message
@@ -19,7 +35,7 @@ class MessageOut(serializers.ModelSerializer):
 
 class ConversationOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Conversation
@@ -75,7 +91,7 @@ class IntentSerializer(serializers.ModelSerializer):
 
 
 class TrainingExampleSerializer(serializers.ModelSerializer):
-    intent = serializers.SlugRelatedField(slug_field="name", queryset=Intent.objects.all())
+    intent = NameLookupField(slug_field="name", queryset=Intent.objects.all())
 
     class Meta:
         model = TrainingExample
@@ -92,7 +108,7 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
 
 
 class KnowledgeArticleSerializer(serializers.ModelSerializer):
-    intents = serializers.SlugRelatedField(slug_field="name", many=True, queryset=Intent.objects.all(), required=False)
+    intents = NameLookupField(slug_field="name", many=True, queryset=Intent.objects.all(), required=False)
 
     class Meta:
         model = KnowledgeArticle

@@ -104,6 +104,9 @@ class AgentConsumer(FrameConsumer):
             await self.send_frame(StatusFrame(type="status", conversation=event["conversation"], status=event["status"],
                                               event=event["event"], agent=event["agent"]))
 
+    async def chat_revoked(self, event: dict) -> None:
+        """The customer's token was revoked: that closes the customer's sockets, not the agent's."""
+
     async def chat_typing(self, event: TypingEvent) -> None:
         if event["role"] == "customer" and self._is_open(event["conversation"]):
             await self.send_frame(TypingOutFrame(type="typing", conversation=event["conversation"], role="customer", typing=event["typing"]))

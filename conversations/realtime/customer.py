@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from functools import partial
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from conversations import live, live_selectors, services
+from conversations.api.throttles import conversation_message_allow
 from conversations.errors import ChatError
 from conversations.events import (
     AckFrame,
@@ -20,6 +23,7 @@ from conversations.events import (
     RatedFrame,
     RatingFrame,
     ReplyStartFrame,
+    RevokedEvent,
     StatusChangeEvent,
     StatusFrame,
     TokenFrame,
@@ -31,7 +35,7 @@ from conversations.events import (
     reply_end_frame,
 )
 from conversations.models import Conversation
-from conversations.realtime.base import FrameConsumer
+from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
 from conversations.realtime.frames import FrameError, field_bool, field_str
 from conversations.realtime.streaming import stream_from_thread
 
@@ -90,7 +94,12 @@ class CustomerConsumer(FrameConsumer):
         except ChatError as exc:
             await self.send_error(exc.code, exc.message, client_message_id=client_id)
             return
-        self.spawn(self._answer(text, client_id))
+        wait = await sync_to_async(conversation_message_allow)(self._authenticated())
+        if wait is not None:
+            await self.send_error("rate_limited", f"Too many messages in this conversation; please wait {math.ceil(wait)} s.",
+                                  client_message_id=client_id)
+            return
+        self.spawn(self._answer(text, client_id), finish_on_shutdown=True)
 
     async def _answer(self, text: str, client_id: str | None) -> None:
         async with self.reply_lock:  # one reply at a time per socket, in the order sent
@@ -98,6 +107,9 @@ class CustomerConsumer(FrameConsumer):
                 await self._stream_reply(text, client_id)
             except ChatError as exc:
                 await self.send_error(exc.code, exc.message, client_message_id=client_id)
+            except DATABASE_DOWN:  # not stored: the widget keeps it and sends it again
+                logger.exception("Database unavailable; message not taken in conversation %s", self.public_id)
+                await self.send_error("unavailable", UNAVAILABLE_MESSAGE, client_message_id=client_id)
             except Exception:
                 logger.exception("Answering a message failed in conversation %s", self.public_id)
                 await self.send_error("server_error", "Something went wrong on our side; please try again.",
@@ -157,6 +169,13 @@ class CustomerConsumer(FrameConsumer):
 
     async def chat_status(self, event: StatusChangeEvent) -> None:
         await self.send_frame(StatusFrame(type="status", status=event["status"], event=event["event"], agent=event["agent"]))
+
+    async def chat_revoked(self, event: RevokedEvent) -> None:
+        if self.conversation is not None:  # frames still in flight are refused from now on
+            await self.channel_layer.group_discard(conversation_group(self.conversation), self.channel_name)
+            self.conversation = None
+        await self.send_error("token_revoked", "This conversation's access token was revoked.")
+        await self.close(code=CLOSE_FORBIDDEN)
 
     async def chat_typing(self, event: TypingEvent) -> None:
         if event["role"] != "customer":

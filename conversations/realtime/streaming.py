@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _DONE = object()
 _executor: ThreadPoolExecutor | None = None
+_in_flight: set[asyncio.Future] = set()  # replies whose thread is still working, for a graceful shutdown
 
 
 def reply_executor() -> ThreadPoolExecutor:
@@ -53,6 +54,8 @@ async def stream_from_thread(work: Callable[..., T], on_chunk: Callable[[str], A
 
     # thread_sensitive=False: replies run side by side, each thread with its own DB connection.
     task = asyncio.ensure_future(database_sync_to_async(run, thread_sensitive=False, executor=reply_executor())())
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
     try:
         while (item := await chunks.get()) is not _DONE:
             await on_chunk(item)  # type: ignore[arg-type]
@@ -60,3 +63,11 @@ async def stream_from_thread(work: Callable[..., T], on_chunk: Callable[[str], A
         task.add_done_callback(_log_failure)
         raise
     return await task
+
+
+async def replies_finished(timeout: float) -> bool:
+    """Wait until every reply thread has stored and published its reply; False if some are still working."""
+    if not _in_flight:
+        return True
+    _, pending = await asyncio.wait(list(_in_flight), timeout=timeout)
+    return not pending

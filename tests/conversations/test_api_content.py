@@ -183,7 +183,8 @@ def _api_routes() -> set[str]:
         # Router regexes and path converters become OpenAPI path parameters.
         route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: "{id}" if m[1] == "pk" else f"{{{m[1]}}}", route)
         route = route.replace("^", "").replace("$", "").replace("\\.", ".")
-        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+        # drf-spectacular names a model's primary key `id`, however the route spells it.
+        route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m[1] == "pk" else f"{{{m[1]}}}", route)
         if route.startswith("/api/v1/") and "format" not in route and route != "/api/v1/":  # not the router's index
             api.add(route)
     return api

@@ -66,12 +66,12 @@ class Command(BaseCommand):
 
         # A run left "running" by a demo stopped hours ago is stale, not busy.
         recent = timezone.now() - dt.timedelta(hours=1)
-        busy = TrainingRun.objects.filter(kind=ModelKind.INTENT, created_at__gte=recent,
-                                          status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
-        if ModelVersion.objects.filter(kind=ModelKind.INTENT, is_active=True).exists() or busy.exists():
-            return
-        run = StartTraining(user=None, parameters={"activate": True}).execute()
-        self.stdout.write(
-            f"Training the demo intent model in the background (run {run.pk}; progress under Admin > Training runs). "
-            "Until it is active the bot hands every conversation to an agent."
-        )
+        # The knowledge-base index is queued by the demo articles themselves (training/retrieval_triggers.py).
+        for kind, parameters in ((ModelKind.INTENT, {"activate": True}), (ModelKind.RESPONDER, {"activate": True, "epochs": 2})):
+            busy = TrainingRun.objects.filter(kind=kind, created_at__gte=recent,
+                                              status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
+            if ModelVersion.objects.filter(kind=kind, is_active=True).exists() or busy.exists():
+                continue
+            run = StartTraining(user=None, kind=kind, parameters=parameters).execute()
+            self.stdout.write(f"Training the demo {kind} model in the background (run {run.pk}; progress under Admin > Training runs).")
+        self.stdout.write("Until the intent classifier, the index and the responder are active, the bot hands conversations to an agent.")

@@ -315,7 +315,8 @@
     rated(frame) { markRated(frame.rating); },
     error(frame) {
       say(frame.message);
-      if (frame.code === "rate_limited") setTimeout(flushPending, 5000);
+      // Not taken (too fast, or the service is briefly unavailable): the message stays pending and is sent again.
+      if (frame.code === "rate_limited" || frame.code === "unavailable") setTimeout(flushPending, 5000);
       else if (frame.client_message_id) {
         // The server refused this message (too long, conversation closed): resending would not help.
         const node = log.querySelector(`[data-pending="${CSS.escape(frame.client_message_id)}"]`);
