@@ -22,6 +22,8 @@ TINY = {"max_steps": 1, "batch_size": 1, "grad_accum": 1, "max_length": 256, "ma
 @pytest.fixture
 def model_dir(settings, tmp_path, responder_base_dir):
     settings.MODEL_DIR = tmp_path
+    # The shared converted base (made on first use; a fresh clone has none yet).
+    responder_base_dir.mkdir(parents=True, exist_ok=True)
     (tmp_path / "base").symlink_to(responder_base_dir, target_is_directory=True)
     return tmp_path
 
