@@ -16,7 +16,7 @@ from django.db import transaction
 from training import registry
 from training.errors import TrainingRefused
 from training.models import ModelKind, ModelVersion, TrainingRun
-from training.runs import ProgressWriter, run_claim, run_fail, run_folder, run_still_mine, run_succeed
+from training.runs import ProgressWriter, run_execute, run_still_mine
 
 # Generating a reply for every held-out pair is the slow part of evaluation on a CPU.
 EVALUATION_PAIRS = 24
@@ -52,21 +52,7 @@ def _config(options: dict[str, Any]) -> Any:
 
 def responder_training_execute(*, run_id: int, echo: Any = None) -> ModelVersion | None:
     """Fine-tune, evaluate and register a responder version; a failure marks the run failed."""
-    run = run_claim(run_id)
-    if run is None:
-        return None
-    folder = run_folder(run, "responder")
-    try:
-        version = _train_and_register(run, folder, echo)
-    except Exception as exc:
-        run_fail(run, exc, folder=folder)
-        return None
-    run_succeed(run, version)
-    if run.parameters.get("activate"):
-        from training.audit import activate_after_training
-
-        activate_after_training(version=version, user=run.started_by)
-    return version
+    return run_execute(run_id=run_id, kind_dir="responder", train_and_register=lambda run, folder: _train_and_register(run, folder, echo))
 
 
 def _train_and_register(run: TrainingRun, folder: Path, echo: Any) -> ModelVersion:

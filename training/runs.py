@@ -10,6 +10,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -91,3 +92,26 @@ def run_fail(run: TrainingRun, exc: BaseException, *, folder: Path | None = None
 
 def run_succeed(run: TrainingRun, version: ModelVersion | None, **fields: Any) -> None:
     _mine(run).update(status=Status.SUCCEEDED, finished_at=timezone.now(), model_version=version, **fields)
+
+
+def run_execute(*, run_id: int, kind_dir: str, train_and_register: Callable[[TrainingRun, Path], ModelVersion]) -> ModelVersion | None:
+    """Claim the run, train into this attempt's folder, register, and activate when asked.
+
+    A failure marks the run failed with its error and removes the attempt's folder; serving is untouched.
+    """
+    run = run_claim(run_id)
+    if run is None:
+        return None
+    folder = run_folder(run, kind_dir)
+    try:
+        version = train_and_register(run, folder)
+    except Exception as exc:
+        run_fail(run, exc, folder=folder)
+        return None
+    run_succeed(run, version)
+    if run.parameters.get("activate"):
+        from training.audit import activate_after_training
+
+        # Activates now, or once the version's bias audit has passed when the gate is on.
+        activate_after_training(version=version, user=run.started_by)
+    return version

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,16 +17,7 @@ from training import registry
 from training.data import intent_data_from_db
 from training.errors import TrainingRefused
 from training.models import ModelKind, ModelVersion, TrainingRun
-from training.runs import (
-    MAX_ATTEMPTS,
-    PROGRESS_EVERY_SECONDS,
-    ProgressWriter,
-    run_claim,
-    run_fail,
-    run_folder,
-    run_still_mine,
-    run_succeed,
-)
+from training.runs import MAX_ATTEMPTS, PROGRESS_EVERY_SECONDS, ProgressWriter, run_execute, run_still_mine
 
 logger = logging.getLogger(__name__)
 
@@ -105,22 +95,7 @@ def _load_examples(run: TrainingRun) -> tuple[list[Any], list[str]]:
 
 def intent_training_execute(*, run_id: int, echo: Any = None) -> ModelVersion | None:
     """Fine-tune, export, evaluate and register a version. A failure marks the run failed; serving is untouched."""
-    run = run_claim(run_id)
-    if run is None:
-        return None
-    folder = run_folder(run, "intent")
-    try:
-        version = _train_and_register(run, folder, echo)
-    except Exception as exc:
-        run_fail(run, exc, folder=folder)
-        return None
-    run_succeed(run, version)
-    if run.parameters.get("activate"):
-        from training.audit import activate_after_training
-
-        # Activates now, or once the version's bias audit has passed when the gate is on.
-        activate_after_training(version=version, user=run.started_by)
-    return version
+    return run_execute(run_id=run_id, kind_dir="intent", train_and_register=lambda run, folder: _train_and_register(run, folder, echo))
 
 
 def _train_and_register(run: TrainingRun, folder: Path, echo: Any) -> ModelVersion:
