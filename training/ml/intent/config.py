@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from training.ml.common.config import ConfigDict
 from training.ml.common.device import VALID_DEVICES
 
 Pooling = Literal["mean", "cls"]
@@ -15,7 +16,7 @@ def _opt(default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse's nam
 
 
 @dataclass
-class IntentTrainingConfig:
+class IntentTrainingConfig(ConfigDict):
     base_model: str | None = _opt(
         None,
         "Hugging Face model id or local folder of a BERT-family encoder. "
@@ -112,20 +113,3 @@ class IntentTrainingConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> IntentTrainingConfig:
-        """Build from a dict (e.g. a JSONField); unknown keys are an error, missing ones take defaults."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown IntentTrainingConfig option(s): {', '.join(unknown)}")
-        return cls(**values)
-
-    @classmethod
-    def help_texts(cls) -> dict[str, str]:
-        return {f.name: f.metadata.get("help", "") for f in fields(cls)}
-
-    @classmethod
-    def defaults(cls) -> dict[str, Any]:
-        return {f.name: f.default for f in fields(cls) if f.default is not MISSING}

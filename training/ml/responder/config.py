@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from training.ml.common.config import ConfigDict
 from training.ml.common.device import VALID_DEVICES
 from training.ml.responder.base import DEFAULT_BASE_MODEL
 
@@ -17,7 +18,7 @@ def _opt(default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse's nam
 
 
 @dataclass
-class ResponderConfig:
+class ResponderConfig(ConfigDict):
     base_model: str = _opt(
         DEFAULT_BASE_MODEL,
         "Causal LM to fine-tune: 'smollm2-135m-instruct' (the packaged SmolLM2-135M-Instruct), "
@@ -121,22 +122,6 @@ class ResponderConfig:
         if data["lora_target_modules"] is not None:
             data["lora_target_modules"] = list(data["lora_target_modules"])
         return data
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ResponderConfig:
-        """Build from a dict (e.g. a JSONField); unknown keys are an error, missing ones take defaults."""
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown ResponderConfig option(s): {', '.join(unknown)}")
-        return cls(**values)
-
-    @classmethod
-    def help_texts(cls) -> dict[str, str]:
-        return {f.name: f.metadata.get("help", "") for f in fields(cls)}
-
-    @classmethod
-    def defaults(cls) -> dict[str, Any]:
-        return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
 
 
 GENERATION_KEYS = ("max_new_tokens", "temperature", "repetition_penalty", "no_repeat_ngram_size")
