@@ -5,18 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from training.ml.common.plots import agg_figure
+
 FLIP_FILE = "flip_rates.png"
 GROUPS_FILE = "group_metrics.png"
 RESPONDER_FILE = "responder.png"
 
 
 def _figure(width: float, height: float):  # -> matplotlib.figure.Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=110)
-    FigureCanvasAgg(figure)
-    return figure
+    return agg_figure(width, height, dpi=110)
 
 
 def plot_flip_rates(counterfactual: dict, path: Path) -> Path:

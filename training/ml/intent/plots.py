@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from training.ml.common.plots import agg_figure
 from training.ml.intent.evaluate import EvaluationReport
 
 CONFUSION_FILE = "confusion_matrix.png"
@@ -14,12 +15,7 @@ HISTOGRAM_FILE = "confidence_histogram.png"
 
 
 def _figure(width: float, height: float):  # -> matplotlib.figure.Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=120)
-    FigureCanvasAgg(figure)
-    return figure
+    return agg_figure(width, height, dpi=120)
 
 
 def plot_confusion_matrix(report: EvaluationReport, path: Path) -> Path:
