@@ -14,6 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatbot.celery import app as celery_app
+from training.registry.versions import active_versions
+
 
 def _check(fn) -> dict[str, Any]:  # noqa: ANN001
     try:
@@ -30,9 +33,7 @@ def _database() -> dict:
 
 
 def _broker() -> dict:
-    from chatbot.celery import app
-
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
         return {"transport": conn.transport.driver_type}
@@ -53,8 +54,6 @@ def _channel_layer() -> dict:
 
 
 def _models() -> dict:
-    from training.selectors import active_versions
-
     return {"active": {kind: v.version for kind, v in active_versions().items()}}
 
 

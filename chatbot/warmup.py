@@ -6,22 +6,19 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
+
+from conversations.pii_engine import anonymizer
+from training.serving.pipeline import warm_up
+
 logger = logging.getLogger(__name__)
 
 
 def _warm() -> None:
-    from django.conf import settings
-
     try:
         if settings.PII_ANONYMIZE:
-            from conversations.privacy import anonymizer
-
             anonymizer().warm_up()
-        from training.serving import served_intent_classifier, served_responder, served_retriever
-
-        served_intent_classifier(wait=True)
-        served_retriever(wait=True)
-        served_responder(wait=True)
+        warm_up()
     except Exception:  # a failed warm-up only means the first request loads instead
         logger.exception("Warm-up failed; models will load on first use")
 

@@ -1,14 +1,25 @@
-"""Live-chat payloads: the frames on the sockets and the events between web processes.
+"""The events every write publishes to the sockets, and how they travel.
 
-Frames are what a browser sends and receives (docs/protocol.md); events travel through the
-channel layer to the groups below and are turned into frames by the consumers.
+A service that changes a conversation builds its events here and hands them to
+``publish_on_commit``: once its transaction commits they go through the channel layer to the
+conversation's group (its customer sockets, and the agent who has it open) and to the agent
+console's group. The consumers turn them into frames (realtime/frames.py, docs/protocol.md).
+Nothing is announced that was rolled back.
 """
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Literal, NotRequired, TypedDict
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
 from conversations.models import Conversation, Message
+
+logger = logging.getLogger(__name__)
 
 CONSOLE_GROUP = "chat.console"
 
@@ -52,121 +63,6 @@ class ConversationPayload(TypedDict):
     last_message: NotRequired[str]
 
 
-# --- client -> server frames ----------------------------------------------------------------------------
-
-
-class AuthFrame(TypedDict):
-    type: Literal["auth"]
-    token: str
-
-
-class MessageFrame(TypedDict):
-    type: Literal["message"]
-    text: str
-    client_message_id: NotRequired[str]
-
-
-class RatingFrame(TypedDict):
-    type: Literal["rating"]
-    rating: int
-
-
-class TypingFrame(TypedDict):
-    type: Literal["typing"]
-    typing: bool
-    conversation: NotRequired[str]
-
-
-class AgentActionFrame(TypedDict):
-    """open, join, return_to_bot, close (agent socket); reply also carries text."""
-
-    type: Literal["open", "join", "reply", "return_to_bot", "close"]
-    conversation: str
-    text: NotRequired[str]
-
-
-# --- server -> client frames ----------------------------------------------------------------------------
-
-
-class HistoryFrame(TypedDict):
-    type: Literal["history", "transcript"]
-    conversation: ConversationPayload
-    messages: list[MessagePayload]
-
-
-class AckFrame(TypedDict):
-    type: Literal["ack"]
-    client_message_id: str | None
-    message_id: int
-    duplicate: bool
-
-
-class ReplyStartFrame(TypedDict):
-    type: Literal["reply_start"]
-    client_message_id: str | None
-
-
-class TokenFrame(TypedDict):
-    type: Literal["token"]
-    text: str
-
-
-class ReplyEndFrame(TypedDict):
-    type: Literal["reply_end"]
-    message_id: int
-    role: str
-    text: str
-    intent: str | None
-    confidence: float | None
-    sources: list[SourcePayload]
-    reply_to: int | None
-    client_message_id: str | None
-    status: str
-
-
-class MessageOutFrame(TypedDict):
-    type: Literal["message", "agent_message"]
-    message: MessagePayload
-    conversation: NotRequired[str]
-
-
-class StatusFrame(TypedDict):
-    type: Literal["status"]
-    status: str
-    event: StatusEvent
-    agent: str | None
-    conversation: NotRequired[str]
-
-
-class TypingOutFrame(TypedDict):
-    type: Literal["typing"]
-    role: str
-    typing: bool
-    conversation: NotRequired[str]
-
-
-class RatedFrame(TypedDict):
-    type: Literal["rated"]
-    rating: int
-
-
-class QueueFrame(TypedDict):
-    type: Literal["queue"]
-    conversations: list[ConversationPayload]
-
-
-class ConversationFrame(TypedDict):
-    type: Literal["conversation"]
-    conversation: ConversationPayload
-
-
-class ErrorFrame(TypedDict):
-    type: Literal["error"]
-    code: str
-    message: str
-    client_message_id: NotRequired[str]
-
-
 # --- channel-layer events (the "type" names the consumer handler: chat.message -> chat_message) ----------
 
 
@@ -190,6 +86,13 @@ class RevokedEvent(TypedDict):
 
     type: Literal["chat.revoked"]
     conversation: str
+
+
+class RatedEvent(TypedDict):
+    type: Literal["chat.rated"]
+    conversation: str
+    rating: int
+    sender: str | None
 
 
 class TypingEvent(TypedDict):
@@ -243,14 +146,58 @@ def conversation_payload(conversation: Conversation, *, last_message: str | None
     return payload
 
 
-def message_frame(message: MessagePayload) -> MessageOutFrame:
-    """A stored message for the customer: agent replies have their own type."""
-    return {"type": "agent_message" if message["role"] == "agent" else "message", "message": message}
+# --- the events of a change, and their delivery -------------------------------------------------------
+
+Event = tuple[str, dict]  # (group, event)
 
 
-def reply_end_frame(reply: MessagePayload, *, client_message_id: str | None, status: str) -> ReplyEndFrame:
-    return {
-        "type": "reply_end", "message_id": reply["id"], "role": reply["role"], "text": reply["text"],
-        "intent": reply["intent"], "confidence": reply["confidence"], "sources": reply["sources"],
-        "reply_to": reply["reply_to"], "client_message_id": client_message_id, "status": status,
-    }
+def message_event(conversation: Conversation, message: Message, sender: str | None = None) -> Event:
+    """A stored message; ``sender`` is the socket that streamed it already and is not told again."""
+    event: MessageEvent = {"type": "chat.message", "message": message_payload(message), "conversation": str(conversation.public_id),
+                           "sender": sender}
+    return conversation_group(conversation), dict(event)
+
+
+def status_event(conversation: Conversation, change: StatusEvent) -> Event:
+    """``conversation`` as it is after the change, with its assigned agent loaded."""
+    event: StatusChangeEvent = {"type": "chat.status", "conversation": str(conversation.public_id), "status": conversation.status,
+                                "event": change, "agent": person_name(conversation.assigned_agent)}
+    return conversation_group(conversation), dict(event)
+
+
+def console_event(conversation: Conversation, *, last_message: str) -> Event:
+    """The conversation's row in the agent console, as it is after the change."""
+    event: ConsoleEvent = {"type": "console.changed", "conversation": conversation_payload(conversation, last_message=last_message)}
+    return CONSOLE_GROUP, dict(event)
+
+
+def rated_event(conversation: Conversation, sender: str | None = None) -> Event:
+    event: RatedEvent = {"type": "chat.rated", "conversation": str(conversation.public_id), "rating": conversation.rating,
+                         "sender": sender}
+    return conversation_group(conversation), dict(event)
+
+
+def revoked_event(conversation: Conversation) -> Event:
+    event: RevokedEvent = {"type": "chat.revoked", "conversation": str(conversation.public_id)}
+    return conversation_group(conversation), dict(event)
+
+
+def typing_event(conversation: Conversation, *, role: str, typing: bool, sender: str) -> TypingEvent:
+    return {"type": "chat.typing", "conversation": str(conversation.public_id), "role": role, "typing": typing, "sender": sender}
+
+
+def publish(events: list[Event]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, event in events:
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except Exception:
+            # The change is committed; a socket that missed it catches up from history on reconnect.
+            logger.exception("Could not publish %s to %s", event.get("type"), group)
+
+
+def publish_on_commit(events: list[Event]) -> None:
+    """Send once the current transaction commits (at once outside a transaction); never if it rolls back."""
+    transaction.on_commit(partial(publish, events))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
+from conversations.pii_engine import anonymizer, engine_in_use
+
 WITHHELD = "[log message withheld: it could not be anonymized]"
 
 
@@ -11,13 +15,9 @@ class AnonymizingFilter(logging.Filter):
     """Anonymizes the formatted message and any traceback text before a handler writes them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from django.conf import settings
-
         if not getattr(settings, "PII_ANONYMIZE", True) or getattr(record, "_pii_scrubbed", False):
             return True
         try:
-            from conversations.privacy import anonymizer, engine_in_use
-
             with engine_in_use() as reentered:
                 if reentered:
                     # Emitted by the engine itself (while loading): scanning it here would deadlock.

@@ -7,49 +7,14 @@ placeholders (`<EMAIL_1>`) stay consistent within a conversation.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
-
 from django.conf import settings
 from django.db import transaction
 
+from conversations import vault
 from conversations.errors import InvalidMessage
 from conversations.models import Conversation
-from conversations.pii import Anonymizer, PiiConfig, get_anonymizer
 from conversations.pii.models import PiiError
-from conversations import vault
-
-@lru_cache(maxsize=1)
-def pii_config() -> PiiConfig:
-    kwargs: dict = {"max_chars": max(settings.CHAT_MAX_MESSAGE_CHARS * 4, 20_000)}
-    if settings.PII_ENTITIES:
-        kwargs["enabled_entities"] = frozenset(settings.PII_ENTITIES)
-    if settings.PII_EXTRA_RECOGNIZERS:
-        kwargs["extra_presidio_recognizers"] = tuple(settings.PII_EXTRA_RECOGNIZERS)
-    if settings.PII_ID_PATTERNS_JSON:
-        kwargs["id_patterns"] = {k: tuple(v) for k, v in json.loads(settings.PII_ID_PATTERNS_JSON).items()}
-    return PiiConfig(**kwargs)
-
-
-def anonymizer() -> Anonymizer:
-    return get_anonymizer(pii_config())
-
-
-_state = threading.local()
-
-
-@contextmanager
-def engine_in_use() -> Iterator[bool]:
-    """Yields True when this thread is already inside the engine (a log line it emitted while loading)."""
-    busy = getattr(_state, "busy", False)
-    _state.busy = True
-    try:
-        yield busy
-    finally:
-        _state.busy = busy
+from conversations.pii_engine import anonymizer, engine_in_use
 
 
 def anonymize_text(text: str, *, conversation: Conversation | None = None, source: str = "conversation") -> str:

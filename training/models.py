@@ -3,15 +3,13 @@
 from django.conf import settings
 from django.db import models
 
-
-class ModelKind(models.TextChoices):
-    INTENT = "intent", "Intent classifier"
-    RESPONDER = "responder", "Responder"
-    RETRIEVAL_INDEX = "retrieval_index", "Retrieval index"
+# A kind names what a version or run is of; the kinds and what each needs are declared once, in
+# training/kinds.py specs registered by training/apps.py, so no list of kinds is kept here.
+KIND_HELP = "intent, retrieval_index, responder, or another registered kind (training/kinds.py)."
 
 
 class ModelVersion(models.Model):
-    kind = models.CharField(max_length=20, choices=ModelKind.choices)
+    kind = models.CharField(max_length=20, help_text=KIND_HELP)
     version = models.PositiveIntegerField(help_text="Sequential within a kind.")
     base_model = models.CharField(max_length=255, blank=True)
     hyperparameters = models.JSONField(default=dict, blank=True)
@@ -43,7 +41,7 @@ class TrainingRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    kind = models.CharField(max_length=20, choices=ModelKind.choices)
+    kind = models.CharField(max_length=20, help_text=KIND_HELP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     parameters = models.JSONField(default=dict, blank=True)
     progress = models.JSONField(default=dict, blank=True, help_text="step, total_steps, epoch, loss, eta_seconds")

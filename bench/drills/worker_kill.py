@@ -113,8 +113,8 @@ def main() -> None:
             serving = int(shell(running, "from training.models import ModelVersion\n"
                                          "print(ModelVersion.objects.create(kind='intent', version=1, is_active=True).pk)"))
             parameters = {**TINY, "data_csv": str(data)}
-            run_id = int(shell(running, "from django.db import transaction\nfrom training import services\nwith transaction.atomic():\n"
-                                        f"    run = services.StartTraining(user=None, parameters={parameters!r}).execute()\nprint(run.pk)"))
+            run_id = int(shell(running, "from django.db import transaction\nfrom training.registry.runs import StartTraining\nwith transaction.atomic():\n"
+                                        f"    run = StartTraining(user=None, parameters={parameters!r}).execute()\nprint(run.pk)"))
             note("run queued", run=run_id, serving_version_id=serving)
             workers = [start_worker(running, "a", log_dir)]
             if args.mode == "overlap":

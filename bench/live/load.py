@@ -141,9 +141,9 @@ def level_figures(conversations: int, runs: list[dict]) -> dict:
 def activate_intent_model(running: Stack, artifact: Path) -> None:
     running.manage("load_demo_data")
     running.manage("shell", "-c", (
-        "from training.models import ModelKind, ModelVersion\nfrom training import registry\n"
-        f"v = ModelVersion.objects.create(kind=ModelKind.INTENT, version=1, artifact_path={str(artifact.resolve())!r})\n"
-        "registry.version_activate(version=v)\n"))
+        "from training.registry.versions import version_activate, version_register\n"
+        f"v = version_register(kind='intent', artifact_path={str(artifact.resolve())!r})\n"
+        "version_activate(version=v)\n"))
 
 
 async def warm_up(bases: list[str]) -> None:

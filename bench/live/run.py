@@ -31,7 +31,7 @@ from bench.live.wsclient import WebSocket
 from tests.live.server import ROOT, stack
 
 PIPELINES = {
-    "handoff": "training.serving.pipeline_components",  # a fresh install: no model, every reply is the hand-off notice
+    "handoff": "training.serving.pipeline.pipeline_components",  # a fresh install: no model, every reply is the hand-off notice
     "streaming": "tests.live.pipelines.streaming_pipeline",  # 6 tokens, LIVE_TOKEN_DELAY_S before each
 }
 

@@ -33,7 +33,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
-        "ModelKindEnum": "training.models.ModelKind",
+        "ModelKindEnum": "training.kinds.kind_choices",
         "TrainableKindEnum": ["intent"],
     },
 }

@@ -11,7 +11,7 @@ AUDIT_ON_NEW_VERSION = env_bool("AUDIT_ON_NEW_VERSION", True)
 # Overrides of the defaults in training.ml.audit.config.AuditConfig, as JSON,
 # e.g. '{"flip_rate_max": {"typos": 0.08}, "min_group_size": 50}'.
 AUDIT_THRESHOLDS = json.loads(env_str("AUDIT_THRESHOLDS", "{}"))
-# Builds the responder under audit: a callable (version) -> (reply function or None, reason).
-AUDIT_REPLY_PROVIDER = env_str("AUDIT_REPLY_PROVIDER", "training.audit_replies.pipeline_reply_function")
+# Builds the replies under audit: a callable (version, component) -> (reply function or None, reason).
+AUDIT_REPLY_PROVIDER = env_str("AUDIT_REPLY_PROVIDER", "training.audit.replies.pipeline_reply_function")
 # Audit prompts go through the same anonymizer as live messages before the pipeline sees them.
 AUDIT_ANONYMIZE_PROMPTS = env_bool("AUDIT_ANONYMIZE_PROMPTS", True)

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS for the public conversation API (CHAT_ALLOWED_ORIGINS): answers preflights before sessions and CSRF see them.
+    "conversations.cors.PublicApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,17 +82,18 @@ CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_IMPORT_MAX_ROWS = env_int("CHAT_IMPORT_MAX_ROWS", 10_000)
 MODEL_DIR = Path(env_str("CHATBOT_MODEL_DIR", str(VAR_DIR / "models")))
 
-from chatbot.settings.database import *  # noqa: E402,F401,F403
-from chatbot.settings.realtime import *  # noqa: E402,F401,F403
-from chatbot.settings.cache import *  # noqa: E402,F401,F403
-from chatbot.settings.broker import *  # noqa: E402,F401,F403
 from chatbot.settings.api import *  # noqa: E402,F401,F403
+from chatbot.settings.broker import *  # noqa: E402,F401,F403
+from chatbot.settings.cache import *  # noqa: E402,F401,F403
+from chatbot.settings.database import *  # noqa: E402,F401,F403
 from chatbot.settings.logging import *  # noqa: E402,F401,F403
-CHAT_PIPELINE_PROVIDER = env_str("CHAT_PIPELINE_PROVIDER", "training.serving.pipeline_components")
+from chatbot.settings.realtime import *  # noqa: E402,F401,F403
+
+CHAT_PIPELINE_PROVIDER = env_str("CHAT_PIPELINE_PROVIDER", "training.serving.pipeline.pipeline_components")
 # Web processes load the PII engine and the active models in the background as they start.
 CHAT_WARM_UP_ON_START = env_bool("CHAT_WARM_UP_ON_START", True)
-from chatbot.settings.privacy import *  # noqa: E402,F401,F403
 from chatbot.settings.audit import *  # noqa: E402,F401,F403
-from chatbot.settings.retrieval import *  # noqa: E402,F401,F403
 from chatbot.settings.chat import *  # noqa: E402,F401,F403
+from chatbot.settings.privacy import *  # noqa: E402,F401,F403
 from chatbot.settings.responder import *  # noqa: E402,F401,F403
+from chatbot.settings.retrieval import *  # noqa: E402,F401,F403

@@ -1,9 +1,5 @@
-"""Live chat: WebSocket origins, per-connection limits, reply workers and the web widget.
+"""Live chat: WebSocket origins, per-connection limits, reply workers and the web widget."""
 
-Imported last by base.py, so MIDDLEWARE below extends the finished list.
-"""
-
-from chatbot.settings.base import MIDDLEWARE as _BASE_MIDDLEWARE
 from chatbot.settings.env import env_float, env_int, env_list, env_str
 
 # Sites allowed to embed the widget, as full origins ("https://shop.example.com"; "*" for any).
@@ -26,6 +22,3 @@ CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200)
 
 CHAT_WIDGET_TITLE = env_str("CHAT_WIDGET_TITLE", "Kestrel Bank support")
 CHAT_WIDGET_GREETING = env_str("CHAT_WIDGET_GREETING", "Hi! Ask me anything about your account, cards or payments.")
-
-_session = _BASE_MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
-MIDDLEWARE = [*_BASE_MIDDLEWARE[:_session], "conversations.cors.PublicApiCorsMiddleware", *_BASE_MIDDLEWARE[_session:]]

@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from conversations import exports, live, selectors, services
-from conversations.admin.mixins import RecordAdminMixin
+from conversations import exports, selectors, services
 from conversations.admin.filters import ConfidenceBandFilter, EscalatedFilter, IntentFilter, MessageConfidenceFilter
+from conversations.admin.mixins import RecordAdminMixin
 from conversations.errors import ChatError
 from conversations.models import Conversation, Intent, Message
 
@@ -83,7 +83,7 @@ class ConversationAdmin(admin.ModelAdmin):
     def revoke_access_tokens(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         conversations = list(Conversation.objects.filter(pk__in=queryset.values("pk")))
         for conversation in conversations:
-            live.conversation_token_revoke(conversation=conversation)
+            services.conversation_token_revoke(conversation=conversation)
         self.message_user(request, f"Revoked the access token of {len(conversations)} conversation(s).", messages.SUCCESS)
 
     def get_urls(self) -> list:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from conversations.models import Conversation, Intent, KnowledgeArticle, Message, TrainingExample
+from conversations.privacy import anonymize_text
 
 
 class NameLookupField(serializers.SlugRelatedField):
@@ -99,8 +100,6 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "source", "message", "created_at"]
 
     def validate_text(self, value: str) -> str:
-        from conversations.privacy import anonymize_text
-
         value = value.strip()
         if not value:
             raise serializers.ValidationError("Text must not be empty.")

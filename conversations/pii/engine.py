@@ -10,7 +10,9 @@ from typing import Any
 from .config import PiiConfig
 from .detectors import Span
 from .models import AnonymizedText, DetectedEntity, InputTooLongError, InvalidInputError
+from .nlp import shared_nlp_engine
 from .normalize import NormalizedText, normalize, sanitize
+from .offline import patch_presidio_email_recognizer
 from .placeholders import LITERAL_PLACEHOLDER, PlaceholderMap, neutralise_literal
 from .resolve import LITERAL, resolve
 
@@ -118,8 +120,7 @@ def _build_analyzer(config: PiiConfig) -> Any:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, LemmaContextAwareEnhancer
 
-    from .nlp import shared_nlp_engine
-    from .offline import patch_presidio_email_recognizer
+    # Our recognizers subclass Presidio's, so importing them loads Presidio and spaCy: only when the engine is built.
     from .recognizers import build_recognizers
 
     class NoContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc, valid-type]

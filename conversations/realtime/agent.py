@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from conversations import live, live_selectors
+from conversations import selectors, services
 from conversations.events import (
     CONSOLE_GROUP,
-    AgentActionFrame,
     ConsoleEvent,
-    ConversationFrame,
-    HistoryFrame,
     MessageEvent,
-    MessageOutFrame,
-    QueueFrame,
     StatusChangeEvent,
-    StatusFrame,
     TypingEvent,
-    TypingFrame,
-    TypingOutFrame,
     conversation_group,
+    typing_event,
 )
 from conversations.models import Conversation
 from conversations.realtime.base import FrameConsumer
-from conversations.realtime.frames import FrameError, field_bool, field_str
+from conversations.realtime.frames import (
+    AgentActionFrame,
+    ConversationFrame,
+    FrameError,
+    HistoryFrame,
+    MessageOutFrame,
+    QueueFrame,
+    StatusFrame,
+    TypingFrame,
+    TypingOutFrame,
+    field_bool,
+    field_str,
+)
 
 AGENT_PERMISSION = "conversations.reply_conversation"
 CLOSE_FORBIDDEN = 4403
@@ -47,12 +52,12 @@ class AgentConsumer(FrameConsumer):
         await self.accept()
         self.admitted = True
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
-        queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(live_selectors.console_queue)()}
+        queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)()}
         await self.send_frame(queue)
 
     async def _conversation(self, frame: AgentActionFrame | TypingFrame) -> Conversation:
         public_id = field_str(frame, "conversation")
-        conversation = await database_sync_to_async(live_selectors.conversation_by_public_id)(public_id)
+        conversation = await database_sync_to_async(selectors.conversation_by_public_id)(public_id)
         if conversation is None:
             raise FrameError("No conversation has this id.", code="not_found")
         return conversation
@@ -66,25 +71,25 @@ class AgentConsumer(FrameConsumer):
         await self.send_frame(await database_sync_to_async(self._transcript)(conversation))
 
     def _transcript(self, conversation: Conversation) -> HistoryFrame:
-        return {"type": "transcript", "conversation": live_selectors.console_summary(conversation),
-                "messages": live_selectors.history(conversation)}
+        return {"type": "transcript", "conversation": selectors.console_summary(conversation),
+                "messages": selectors.history(conversation)}
 
     async def on_join(self, frame: AgentActionFrame) -> None:
-        await database_sync_to_async(live.conversation_assign)(conversation=await self._conversation(frame), agent=self.user)
+        await database_sync_to_async(services.conversation_assign)(conversation=await self._conversation(frame), agent=self.user)
 
     async def on_reply(self, frame: AgentActionFrame) -> None:
         conversation = await self._conversation(frame)
-        await database_sync_to_async(live.agent_message_post)(conversation=conversation, agent=self.user, text=frame.get("text"))
+        await database_sync_to_async(services.agent_message_post)(conversation=conversation, agent=self.user, text=frame.get("text"))
 
     async def on_return_to_bot(self, frame: AgentActionFrame) -> None:
-        await database_sync_to_async(live.conversation_return_to_bot)(conversation=await self._conversation(frame))
+        await database_sync_to_async(services.conversation_return_to_bot)(conversation=await self._conversation(frame))
 
     async def on_close(self, frame: AgentActionFrame) -> None:
-        await database_sync_to_async(live.conversation_close)(conversation=await self._conversation(frame))
+        await database_sync_to_async(services.conversation_close)(conversation=await self._conversation(frame))
 
     async def on_typing(self, frame: TypingFrame) -> None:
         conversation = await self._conversation(frame)
-        event = live.typing_event(conversation, role="agent", typing=field_bool(frame, "typing"), sender=self.channel_name)
+        event = typing_event(conversation, role="agent", typing=field_bool(frame, "typing"), sender=self.channel_name)
         await self.channel_layer.group_send(conversation_group(conversation), event)
 
     # --- events from the channel layer ----------------------------------------------------------------
@@ -106,6 +111,9 @@ class AgentConsumer(FrameConsumer):
 
     async def chat_revoked(self, event: dict) -> None:
         """The customer's token was revoked: that closes the customer's sockets, not the agent's."""
+
+    async def chat_rated(self, event: dict) -> None:
+        """The console hears the rating as its row's change (console.changed)."""
 
     async def chat_typing(self, event: TypingEvent) -> None:
         if event["role"] == "customer" and self._is_open(event["conversation"]):

@@ -11,33 +11,40 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from conversations import live, live_selectors, services
+from conversations import selectors, services
 from conversations.api.throttles import conversation_message_allow
 from conversations.errors import ChatError
 from conversations.events import (
+    MessageEvent,
+    RatedEvent,
+    RevokedEvent,
+    StatusChangeEvent,
+    TypingEvent,
+    conversation_group,
+    message_payload,
+    typing_event,
+)
+from conversations.models import Conversation
+from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
+from conversations.realtime.frames import (
     AckFrame,
     AuthFrame,
+    FrameError,
     HistoryFrame,
-    MessageEvent,
     MessageFrame,
     RatedFrame,
     RatingFrame,
     ReplyStartFrame,
-    RevokedEvent,
-    StatusChangeEvent,
     StatusFrame,
     TokenFrame,
-    TypingEvent,
     TypingFrame,
     TypingOutFrame,
-    conversation_group,
+    field_bool,
+    field_str,
     message_frame,
     reply_end_frame,
 )
-from conversations.models import Conversation
-from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
-from conversations.realtime.frames import FrameError, field_bool, field_str
-from conversations.realtime.streaming import stream_from_thread
+from conversations.realtime.threads import stream_from_thread
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
@@ -64,7 +71,7 @@ class CustomerConsumer(FrameConsumer):
     async def on_auth(self, frame: AuthFrame) -> None:
         if self.conversation is not None:
             raise FrameError("This socket is already authenticated.", code="already_authenticated")
-        conversation = await database_sync_to_async(live_selectors.conversation_for_token)(self.public_id, frame.get("token"))
+        conversation = await database_sync_to_async(selectors.conversation_for_token)(self.public_id, frame.get("token"))
         if conversation is None:
             await self.send_error("forbidden", "This token does not open this conversation.")
             await self.close(code=CLOSE_FORBIDDEN)
@@ -76,8 +83,8 @@ class CustomerConsumer(FrameConsumer):
 
     def _history(self) -> HistoryFrame:
         assert self.conversation is not None
-        return {"type": "history", "conversation": live_selectors.conversation_state(self.conversation),
-                "messages": live_selectors.history(self.conversation)}
+        return {"type": "history", "conversation": selectors.conversation_state(self.conversation),
+                "messages": selectors.history(self.conversation)}
 
     def _authenticated(self) -> Conversation:
         if self.conversation is None:
@@ -129,35 +136,36 @@ class CustomerConsumer(FrameConsumer):
             await start()
             await self.send_frame(TokenFrame(type="token", text=chunk))
 
-        receive = partial(live.customer_message_receive, conversation=conversation, text=text,
+        receive = partial(services.customer_message_receive, conversation=conversation, text=text,
                           client_message_id=client_id, sender=self.channel_name)
         exchange = await stream_from_thread(receive, send_token)
-        await self.send_frame(AckFrame(type="ack", client_message_id=client_id, message_id=exchange.message["id"],
+        await self.send_frame(AckFrame(type="ack", client_message_id=client_id, message_id=exchange.message.pk,
                                        duplicate=not exchange.created))
         if exchange.reply is None:
             return
+        reply = await database_sync_to_async(message_payload)(exchange.reply)
         if not exchange.created:  # answered before: the stored reply, not a new one
-            await self.send_frame(message_frame(exchange.reply))
+            await self.send_frame(message_frame(reply))
             return
         await start()
-        await self.send_frame(reply_end_frame(exchange.reply, client_message_id=client_id, status=exchange.status))
+        await self.send_frame(reply_end_frame(reply, client_message_id=client_id, status=exchange.status))
 
     # --- other customer actions -----------------------------------------------------------------------
 
     async def on_handoff(self, frame: dict) -> None:
-        await database_sync_to_async(live.conversation_request_human)(conversation=self._authenticated())
+        await database_sync_to_async(services.conversation_request_human)(conversation=self._authenticated())
 
     async def on_rating(self, frame: RatingFrame) -> None:
-        rate = database_sync_to_async(live.conversation_rate)
-        conversation = await rate(conversation=self._authenticated(), rating=frame.get("rating"))
+        rate = database_sync_to_async(services.conversation_rate)
+        conversation = await rate(conversation=self._authenticated(), rating=frame.get("rating"), sender=self.channel_name)
         await self.send_frame(RatedFrame(type="rated", rating=conversation.rating))
 
     async def on_close(self, frame: dict) -> None:
-        await database_sync_to_async(live.conversation_close)(conversation=self._authenticated())
+        await database_sync_to_async(services.conversation_close)(conversation=self._authenticated())
 
     async def on_typing(self, frame: TypingFrame) -> None:
         conversation = self._authenticated()
-        event = live.typing_event(conversation, role="customer", typing=field_bool(frame, "typing"), sender=self.channel_name)
+        event = typing_event(conversation, role="customer", typing=field_bool(frame, "typing"), sender=self.channel_name)
         await self.channel_layer.group_send(conversation_group(conversation), event)
 
     # --- events from the channel layer ----------------------------------------------------------------
@@ -169,6 +177,10 @@ class CustomerConsumer(FrameConsumer):
 
     async def chat_status(self, event: StatusChangeEvent) -> None:
         await self.send_frame(StatusFrame(type="status", status=event["status"], event=event["event"], agent=event["agent"]))
+
+    async def chat_rated(self, event: RatedEvent) -> None:
+        if event["sender"] != self.channel_name:  # the rating socket answered its own frame
+            await self.send_frame(RatedFrame(type="rated", rating=event["rating"]))
 
     async def chat_revoked(self, event: RevokedEvent) -> None:
         if self.conversation is not None:  # frames still in flight are refused from now on

@@ -1,13 +1,16 @@
-"""Parsing client frames: every malformed frame becomes a FrameError, answered with an error frame."""
+"""The frames on the sockets (docs/protocol.md): what a browser sends, parsed here (every malformed
+frame becomes a FrameError, answered with an error frame), and what it receives."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Literal, NotRequired, TypedDict
 
 from django.conf import settings
 
 from conversations.errors import ChatError
+from conversations.events import ConversationPayload, MessagePayload, SourcePayload, StatusEvent
 
 
 class FrameError(ChatError):
@@ -52,3 +55,131 @@ def field_bool(frame: Mapping[str, object], name: str) -> bool:
     if not isinstance(value, bool):
         raise FrameError(f"A {frame['type']} frame needs '{name}' as true or false.", code="missing_field")
     return value
+
+
+# --- client -> server frames ----------------------------------------------------------------------------
+
+
+class AuthFrame(TypedDict):
+    type: Literal["auth"]
+    token: str
+
+
+class MessageFrame(TypedDict):
+    type: Literal["message"]
+    text: str
+    client_message_id: NotRequired[str]
+
+
+class RatingFrame(TypedDict):
+    type: Literal["rating"]
+    rating: int
+
+
+class TypingFrame(TypedDict):
+    type: Literal["typing"]
+    typing: bool
+    conversation: NotRequired[str]
+
+
+class AgentActionFrame(TypedDict):
+    """open, join, return_to_bot, close (agent socket); reply also carries text."""
+
+    type: Literal["open", "join", "reply", "return_to_bot", "close"]
+    conversation: str
+    text: NotRequired[str]
+
+
+# --- server -> client frames ----------------------------------------------------------------------------
+
+
+class HistoryFrame(TypedDict):
+    type: Literal["history", "transcript"]
+    conversation: ConversationPayload
+    messages: list[MessagePayload]
+
+
+class AckFrame(TypedDict):
+    type: Literal["ack"]
+    client_message_id: str | None
+    message_id: int
+    duplicate: bool
+
+
+class ReplyStartFrame(TypedDict):
+    type: Literal["reply_start"]
+    client_message_id: str | None
+
+
+class TokenFrame(TypedDict):
+    type: Literal["token"]
+    text: str
+
+
+class ReplyEndFrame(TypedDict):
+    type: Literal["reply_end"]
+    message_id: int
+    role: str
+    text: str
+    intent: str | None
+    confidence: float | None
+    sources: list[SourcePayload]
+    reply_to: int | None
+    client_message_id: str | None
+    status: str
+
+
+class MessageOutFrame(TypedDict):
+    type: Literal["message", "agent_message"]
+    message: MessagePayload
+    conversation: NotRequired[str]
+
+
+class StatusFrame(TypedDict):
+    type: Literal["status"]
+    status: str
+    event: StatusEvent
+    agent: str | None
+    conversation: NotRequired[str]
+
+
+class TypingOutFrame(TypedDict):
+    type: Literal["typing"]
+    role: str
+    typing: bool
+    conversation: NotRequired[str]
+
+
+class RatedFrame(TypedDict):
+    type: Literal["rated"]
+    rating: int
+
+
+class QueueFrame(TypedDict):
+    type: Literal["queue"]
+    conversations: list[ConversationPayload]
+
+
+class ConversationFrame(TypedDict):
+    type: Literal["conversation"]
+    conversation: ConversationPayload
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+    client_message_id: NotRequired[str]
+
+
+def message_frame(message: MessagePayload) -> MessageOutFrame:
+    """A stored message for the customer: agent replies have their own type."""
+    return {"type": "agent_message" if message["role"] == "agent" else "message", "message": message}
+
+
+def reply_end_frame(reply: MessagePayload, *, client_message_id: str | None, status: str) -> ReplyEndFrame:
+    return {
+        "type": "reply_end", "message_id": reply["id"], "role": reply["role"], "text": reply["text"],
+        "intent": reply["intent"], "confidence": reply["confidence"], "sources": reply["sources"],
+        "reply_to": reply["reply_to"], "client_message_id": client_message_id, "status": status,
+    }

@@ -25,6 +25,8 @@ import threading
 import weakref
 from typing import Any
 
+from conversations.realtime.threads import replies_finished
+
 logger = logging.getLogger(__name__)
 CLOSE_SERVICE_RESTART = 4503  # autobahn sends only 1000 and 3000-4999, so not the standard 1012
 REPLY_WAIT_S = 120.0  # at most, for replies already generating to be stored
@@ -44,8 +46,6 @@ def in_progress() -> bool:
 
 
 async def _stop() -> None:
-    from conversations.realtime.streaming import replies_finished
-
     await asyncio.gather(*(c.drain() for c in list(_open) if not c.gone), return_exceptions=True)
     # A reply still generating after the grace period is finished and stored before the process exits: its
     # thread publishes through this event loop, and would hang the exit if the loop stopped first.

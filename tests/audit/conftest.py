@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.ml.conftest import dataset, trained  # noqa: F401 - the session's small real model
 from tests.training.conftest import version_factory  # noqa: F401
-from training.models import BiasAudit, ModelKind, ModelVersion
+from training.models import BiasAudit, ModelVersion
 
 FAST_AUDIT = {"n_bootstrap": 200, "n_permutations": 500}
 
@@ -25,7 +25,7 @@ def audits_on(settings, tmp_path):
 def make_version(db):
     counter = {"n": 0}
 
-    def make(kind: str = ModelKind.INTENT, **fields) -> ModelVersion:
+    def make(kind: str = "intent", **fields) -> ModelVersion:
         counter["n"] += 1
         path = fields.pop("artifact_path", "/no/such/artifact")
         return ModelVersion.objects.create(kind=kind, version=counter["n"], artifact_path=path, **fields)

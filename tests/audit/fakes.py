@@ -53,20 +53,20 @@ def same_reply(message: str) -> tuple[str, bool]:
     return "Thanks for your message. Please check the app for the current status.", False
 
 
-def no_responder_provider(*, version, classifier=None):  # noqa: ANN001, ANN201
+def no_responder_provider(*, version, component=None):  # noqa: ANN001, ANN201
     return None, "no responder version"
 
 
-def fair_responder_provider(*, version, classifier=None):  # noqa: ANN001, ANN201
+def fair_responder_provider(*, version, component=None):  # noqa: ANN001, ANN201
     return same_reply, ""
 
 
-def biased_responder_provider(*, version, classifier=None):  # noqa: ANN001, ANN201
+def biased_responder_provider(*, version, component=None):  # noqa: ANN001, ANN201
     from training.ml.audit.names import GENDERS, name_pool
 
     names = {n for g in GENDERS for n in name_pool("yo_NG", g, 13)}
     return refund_only_for(names), ""
 
 
-def failing_provider(*, version, classifier=None):  # noqa: ANN001, ANN201
+def failing_provider(*, version, component=None):  # noqa: ANN001, ANN201
     raise RuntimeError("the responder pipeline could not be built")

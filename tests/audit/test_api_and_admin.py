@@ -3,8 +3,9 @@
 import pytest
 
 from tests.audit.conftest import finished_audit
-from training import audit as audits
-from training.models import ActivationOverride, BiasAudit, ModelKind
+from training.audit import job as audits
+from training.models import ActivationOverride, BiasAudit
+from training.registry.gate import audit_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -12,8 +13,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def responder_audit(audits_on, make_version):
     """A responder version audited for real; the platform does not serve it, so it is inconclusive."""
-    version = make_version(kind=ModelKind.RESPONDER)
-    return audits.audit_execute(audit_id=audits.audit_request(version=version, enqueue=False).pk)
+    version = make_version(kind="responder")
+    return audits.audit_execute(audit_id=audit_queue(version=version, enqueue=False).pk)
 
 
 def test_roles(agent, staff, integrator):

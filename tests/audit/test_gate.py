@@ -3,10 +3,10 @@
 import pytest
 
 from tests.audit.conftest import finished_audit
-from training import registry
-from training.audit_gate import gate_check, gate_state
 from training.errors import ActivationRefused
-from training.models import ActivationOverride, BiasAudit, ModelKind
+from training.models import ActivationOverride, BiasAudit
+from training.registry import versions as registry
+from training.registry.gate import gate_check, gate_state
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,6 @@ def test_the_gate_can_be_switched_off_and_skips_kinds_it_does_not_audit(settings
     settings.AUDIT_GATE_ENABLED = False
     assert gate_check(version=make_version(), user=None) is None
     settings.AUDIT_GATE_ENABLED = True
-    assert gate_check(version=make_version(kind=ModelKind.RETRIEVAL_INDEX), user=None) is None
+    assert gate_check(version=make_version(kind="retrieval_index"), user=None) is None
     with pytest.raises(ActivationRefused, match="has no bias audit"):
-        gate_check(version=make_version(kind=ModelKind.RESPONDER), user=None)
+        gate_check(version=make_version(kind="responder"), user=None)

@@ -10,11 +10,11 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from chatbot.celery import app
-from training import registry
 from training.errors import ActivationRefused
 from training.ml.audit import AuditConfig, run_audit
 from training.ml.intent import load_classifier
-from training.models import ActivationOverride, BiasAudit, ModelKind, ModelVersion
+from training.models import ActivationOverride, BiasAudit
+from training.registry import versions as registry
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_the_automatic_audit_fails_the_gate_until_staff_override(biased_trained,
     shutil.copytree(biased_trained["path"], folder)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=60, queues=["training"]):
         with transaction.atomic():
-            version = ModelVersion.objects.create(kind=ModelKind.INTENT, version=1, artifact_path=str(folder), created_by=staff)
+            version = registry.version_register(kind="intent", artifact_path=folder, created_by=staff)
         deadline = time.monotonic() + 500
         while time.monotonic() < deadline:
             audit = version.audits.get()

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from training import audit as audits
+from training.audit import job as audits
 from training.ml.audit import AuditConfig, run_audit
 from training.ml.intent import load_classifier
 from training.ml.intent.artifact import VALIDATION_FILE, read_examples
 from training.models import BiasAudit
+from training.registry.gate import audit_queue
+from training.registry.versions import activate_after_training
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +76,7 @@ def test_the_reports_figures_match_an_independent_count(real_report, trained):
 def test_the_platform_audits_a_version_and_shows_it(audits_on, version_factory, staff_api, staff_web):
     audits_on.AUDIT_THRESHOLDS = {"n_bootstrap": 100, "families": ["names", "typos"], "templates_per_message": 1}
     version = version_factory()
-    audit = audits.audit_execute(audit_id=audits.audit_request(version=version, enqueue=False).pk)
+    audit = audits.audit_execute(audit_id=audit_queue(version=version, enqueue=False).pk)
     assert audit.status == BiasAudit.Status.SUCCEEDED, audit.error
     held_out = read_examples(Path(version.artifact_path) / VALIDATION_FILE)
     assert audit.report["data"]["n_messages_used"] == len({(ex.text.strip(), ex.label) for ex in held_out}) > 0
@@ -102,7 +104,7 @@ def test_a_run_that_asked_for_activation_is_activated_only_if_its_audit_passes(a
     version = version_factory()
     version.created_by = staff
     version.save()
-    audits.activate_after_training(version=version, user=staff)
+    activate_after_training(version=version, user=staff)
     audit = audits.audit_execute(audit_id=version.audits.get().pk)
     version.refresh_from_db()
     if lenient:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from conversations.bot.pipeline import Pipeline, Source
 from conversations.models import Intent, KnowledgeArticle
-from conversations.pipeline import Pipeline, Source
 from tests.conversations import fakes
 from tests.factories import IntentFactory, KnowledgeArticleFactory
 

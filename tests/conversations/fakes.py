@@ -9,8 +9,8 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from conversations.bot.pipeline import Classification, Pipeline, Source, Turn
 from conversations.models import Intent
-from conversations.pipeline import Classification, Pipeline, Source, Turn
 
 PROVIDER = "tests.conversations.fakes.provider"
 
@@ -19,7 +19,7 @@ current: Pipeline | None = None
 
 
 def provider() -> Pipeline:
-    """Like training.serving.pipeline_components: human intents come from the database."""
+    """Like training.serving.pipeline.pipeline_components: human intents come from the database."""
     assert current is not None, "install a pipeline with the `pipeline` fixture first"
     human = frozenset(Intent.objects.filter(requests_human=True).values_list("name", flat=True))
     return dataclasses.replace(current, human_intents=human)

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from conversations import services
+from conversations.bot.pipeline import DEFAULT_HANDOFF_MESSAGE
 from conversations.models import Conversation, Message
-from conversations.pipeline import DEFAULT_HANDOFF_MESSAGE
 from tests.conversations.conftest import ANSWER_CHUNKS
 from tests.factories import ConversationFactory, IntentFactory, MessageFactory
 

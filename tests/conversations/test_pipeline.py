@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations import services
-from conversations.models import Conversation, Message
-from conversations.pipeline import (
+from conversations.bot.pipeline import (
     DEFAULT_HANDOFF_MESSAGE,
     HANDOFF_MESSAGES,
     Classification,
@@ -17,6 +16,7 @@ from conversations.pipeline import (
     handoff_text,
     pipeline_load,
 )
+from conversations.models import Conversation, Message
 from tests.conversations import fakes
 from tests.conversations.conftest import ANSWER_CHUNKS
 from tests.factories import ConversationFactory
@@ -129,7 +129,7 @@ class TestDecide:
 
 
 def test_default_provider_has_no_model_yet(db, settings):
-    assert settings.CHAT_PIPELINE_PROVIDER == "training.serving.pipeline_components"
+    assert settings.CHAT_PIPELINE_PROVIDER == "training.serving.pipeline.pipeline_components"
     loaded = pipeline_load()
     assert loaded.classifier is None and loaded.retriever is None and loaded.responder is None
 

@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from conversations import services
+from conversations.bot.pipeline import HANDOFF_MESSAGES, HandoffReason
 from conversations.errors import ConversationClosed, InvalidMessage, InvalidTransition
 from conversations.models import Conversation, Message, TrainingExample
-from conversations.pipeline import HANDOFF_MESSAGES, HandoffReason
 from tests.factories import ConversationFactory, IntentFactory, MessageFactory, TrainingExampleFactory, UserFactory
 
 Status = Conversation.Status

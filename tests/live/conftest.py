@@ -10,8 +10,8 @@ import contextlib
 import os
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import SyncToAsync
@@ -21,7 +21,7 @@ from django.db import connections
 from django.test import Client
 
 from conversations.models import Conversation, Intent
-from conversations.realtime import streaming
+from conversations.realtime import threads as streaming
 from tests.factories import ConversationFactory, UserFactory
 from tests.live.server import redis_forget
 

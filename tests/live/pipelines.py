@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from conversations.pipeline import Classification, Pipeline, Source, Turn
+from conversations.bot.pipeline import Classification, Pipeline, Source, Turn
 
 ANSWER = ["Your new card ", "usually arrives ", "within 3-5 ", "working days. ", "You can track it ", "in the app."]
 SOURCE = Source(article_id=1, title="Card delivery", url="https://kestrel.example/help/card-delivery", score=0.91, passage="")

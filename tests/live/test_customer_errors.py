@@ -125,15 +125,15 @@ async def test_a_path_that_is_not_a_conversation_id_is_refused(application):
 
 
 async def test_a_server_fault_is_answered_with_an_error_and_the_socket_survives(application, conversation, monkeypatch, caplog):
-    from conversations import live
+    from conversations import services
 
     def broken(**kwargs: object) -> None:
         raise RuntimeError("database on fire")
 
     async with customer_socket(application, conversation) as (socket, _):
         with monkeypatch.context() as patched:
-            patched.setattr(live, "conversation_rate", broken)
-            patched.setattr(live, "customer_message_receive", broken)
+            patched.setattr(services, "conversation_rate", broken)
+            patched.setattr(services, "customer_message_receive", broken)
             await socket.send_json_to({"type": "rating", "rating": 5})
             assert (await socket.receive_json_from(timeout=TIMEOUT))["code"] == "server_error"
             await socket.send_json_to({"type": "message", "text": "card question", "client_message_id": "boom"})

@@ -1,4 +1,4 @@
-"""The live services publish events only once their transaction commits, and the right ones."""
+"""Services publish their events only once their transaction commits, and the right ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import pytest
 from django.db import transaction
 
-from conversations import live
+from conversations import events, services
 from tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,15 +15,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def published(monkeypatch) -> list[tuple[str, dict]]:
-    events: list[tuple[str, dict]] = []
-    monkeypatch.setattr(live, "publish", events.extend)
-    return events
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(events, "publish", sent.extend)
+    return sent
 
 
 def test_events_wait_for_the_commit(published, agent, django_capture_on_commit_callbacks):
     conversation = ConversationFactory(status="waiting_for_agent")
     with django_capture_on_commit_callbacks(execute=True):
-        live.conversation_assign(conversation=conversation, agent=agent)
+        services.conversation_assign(conversation=conversation, agent=agent)
         assert published == []
     group = f"chat.conversation.{conversation.public_id.hex}"
     assert [(g, e["type"]) for g, e in published] == [(group, "chat.message"), (group, "chat.status"), ("chat.console", "console.changed")]
@@ -35,6 +35,6 @@ def test_a_rolled_back_change_is_never_announced(published, django_capture_on_co
     conversation = ConversationFactory()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with contextlib.suppress(RuntimeError), transaction.atomic():
-            live.conversation_request_human(conversation=conversation)
+            services.conversation_request_human(conversation=conversation)
             raise RuntimeError("the request failed later")
     assert callbacks == [] and published == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
+from conversations.bot.pipeline import Classification, Pipeline, Source
 from conversations.models import Message
-from conversations.pipeline import Classification, Pipeline, Source
 from tests.live.conftest import customer_socket, frames_until, live_db
 from tests.responder_fixtures import ARTICLES
 
@@ -41,7 +41,7 @@ class TwoPassages:
 @pytest.fixture
 def real_responder_pipeline(settings, trained_responder):
     from training.ml.responder import load_responder
-    from training.responder_serving import ServedResponder
+    from training.serving.responder import ServedResponder
 
     global _pipeline
     served = ServedResponder(load_responder(trained_responder.path), version=3, max_concurrent=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conversations import services
+from conversations.bot.pipeline import Pipeline
+from conversations.bot.scrubber import ReplyScrubber
 from conversations.models import Message
-from conversations.pipeline import Pipeline
-from conversations.streaming import ReplyScrubber
 from tests.conversations import fakes
 from tests.factories import ConversationFactory
 

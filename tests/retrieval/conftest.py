@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from training import tasks
+from training.registry import dispatch
+
+INDEX_TASK = "training.tasks.build_retrieval_index"
 
 
 @pytest.fixture
 def sent(monkeypatch) -> list[int]:
     """Run ids handed to the index-build task (the broker boundary), instead of sending them."""
     ids: list[int] = []
-    monkeypatch.setattr(tasks.build_retrieval_index, "delay", ids.append)
+    monkeypatch.setattr(dispatch, "task_send", lambda name, object_id: ids.append(object_id) if name == INDEX_TASK else None)
     return ids

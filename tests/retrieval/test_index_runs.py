@@ -9,14 +9,16 @@ import pytest
 from conversations.models import KnowledgeArticle
 from tests.conversations.test_api_conversations import assert_error
 from tests.factories import KnowledgeArticleFactory
-from training import registry, runs, tasks
+from training import tasks
 from training.errors import ActivationRefused, TrainingRefused
-from training.models import ModelKind, ModelVersion, TrainingRun
-from training.retrieval_index import index_build_execute
-from training.services import StartTraining
+from training.models import ModelVersion, TrainingRun
+from training.registry import versions as registry
+from training.registry.attempts import MAX_ATTEMPTS
+from training.registry.runs import StartTraining
+from training.registry.runs import run_execute as index_build_execute
 
 pytestmark = pytest.mark.django_db
-INDEX = ModelKind.RETRIEVAL_INDEX
+INDEX = "retrieval_index"
 
 
 @pytest.fixture
@@ -94,7 +96,7 @@ def test_a_finished_or_abandoned_run_is_not_run_again(active_index):
     assert index_build_execute(run_id=run.pk) is None  # redelivered after it finished
     assert TrainingRun.objects.get(pk=run.pk).attempts == 1
     lost = StartTraining(user=None, kind=INDEX).execute(enqueue=False)
-    TrainingRun.objects.filter(pk=lost.pk).update(status=TrainingRun.Status.RUNNING, attempts=runs.MAX_ATTEMPTS)
+    TrainingRun.objects.filter(pk=lost.pk).update(status=TrainingRun.Status.RUNNING, attempts=MAX_ATTEMPTS)
     assert index_build_execute(run_id=lost.pk) is None
     assert "Gave up after 3 attempts" in TrainingRun.objects.get(pk=lost.pk).error
 

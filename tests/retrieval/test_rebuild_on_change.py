@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from conversations.models import KnowledgeArticle
 from tests.factories import IntentFactory, KnowledgeArticleFactory
-from training.models import ModelKind, TrainingRun
-from training.retrieval_triggers import PENDING_FOR
+from training.models import TrainingRun
+from training.retrieval.triggers import PENDING_FOR
 
 pytestmark = pytest.mark.django_db
 
 
 def _runs() -> list[TrainingRun]:
-    return list(TrainingRun.objects.filter(kind=ModelKind.RETRIEVAL_INDEX).order_by("pk"))
+    return list(TrainingRun.objects.filter(kind="retrieval_index").order_by("pk"))
 
 
 def test_saving_an_article_queues_one_rebuild_on_commit(django_capture_on_commit_callbacks, sent):
@@ -79,9 +79,9 @@ def test_a_queued_run_that_never_started_for_too_long_no_longer_holds_back_a_reb
 
 
 def test_a_waiting_manual_build_that_will_not_activate_does_not_absorb_a_change(django_capture_on_commit_callbacks, sent, staff):
-    from training.services import StartTraining
+    from training.registry.runs import StartTraining
 
-    StartTraining(user=staff, kind=ModelKind.RETRIEVAL_INDEX, parameters={"activate": False}).execute(enqueue=False)
+    StartTraining(user=staff, kind="retrieval_index", parameters={"activate": False}).execute(enqueue=False)
     with django_capture_on_commit_callbacks(execute=True):
         KnowledgeArticleFactory()
     assert len(_runs()) == 2 and len(sent) == 1
@@ -96,13 +96,13 @@ def test_rebuild_on_change_can_be_switched_off(settings, django_capture_on_commi
 
 
 def test_a_broker_outage_fails_the_run_but_not_the_committed_change(monkeypatch, django_capture_on_commit_callbacks, sent):
-    from training import tasks
+    from training.registry import dispatch
 
-    def down(run_id: int) -> None:
+    def down(name: str, object_id: int) -> None:
         raise ConnectionError("broker unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks.build_retrieval_index, "delay", down)
+        patch.setattr(dispatch, "task_send", down)
         with django_capture_on_commit_callbacks(execute=True):
             article = KnowledgeArticleFactory()
     assert KnowledgeArticle.objects.filter(pk=article.pk).exists()

@@ -8,7 +8,7 @@ from conversations.models import KnowledgeArticle
 from tests.conversations.test_api_conversations import assert_error
 from tests.factories import KnowledgeArticleFactory
 from tests.retrieval.demo.conftest import reset_slots
-from training.models import ModelKind, ModelVersion, TrainingRun
+from training.models import ModelVersion, TrainingRun
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/api/v1/search/"
@@ -60,7 +60,7 @@ def test_the_article_list_shows_the_index_and_staff_can_rebuild_it(staff_web, st
     article = KnowledgeArticleFactory(title="Card delivery")
     page = staff_web.get("/admin/conversations/knowledgearticle/").content.decode()
     assert "No index is served yet" in page and "no index yet" in page and "Rebuild the index" in page
-    ModelVersion.objects.create(kind=ModelKind.RETRIEVAL_INDEX, version=4, is_active=True,
+    ModelVersion.objects.create(kind="retrieval_index", version=4, is_active=True,
                                 metrics={"article_ids": [article.pk], "snapshot_at": "2000-01-01T00:00:00+00:00"})
     other = KnowledgeArticleFactory(title="Not in the index")
     page = staff_web.get("/admin/conversations/knowledgearticle/").content.decode()
@@ -69,7 +69,7 @@ def test_the_article_list_shows_the_index_and_staff_can_rebuild_it(staff_web, st
     response = staff_web.post("/admin/conversations/knowledgearticle/rebuild-index/")
     assert response.status_code == 302
     run = TrainingRun.objects.get()
-    assert run.kind == ModelKind.RETRIEVAL_INDEX and run.started_by == staff and run.parameters["force"] is True
+    assert run.kind == "retrieval_index" and run.started_by == staff and run.parameters["force"] is True
     # Agents read articles but may not start runs.
     assert "Rebuild the index" not in agent_web.get("/admin/conversations/knowledgearticle/").content.decode()
     assert agent_web.post("/admin/conversations/knowledgearticle/rebuild-index/").status_code == 403
@@ -77,7 +77,7 @@ def test_the_article_list_shows_the_index_and_staff_can_rebuild_it(staff_web, st
 
 
 def test_the_model_versions_page_shows_what_an_index_holds(staff_web):
-    ModelVersion.objects.create(kind=ModelKind.RETRIEVAL_INDEX, version=1,
+    ModelVersion.objects.create(kind="retrieval_index", version=1,
                                 metrics={"articles": 30, "passages": 150, "keys": 912, "index_type": "flat"})
     page = staff_web.get("/admin/training/modelversion/").content.decode()
     assert "30 articles, 150 passages, 912 example keys, flat" in page

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 
-from training import serving
-from training.models import ModelKind, ModelVersion
+from training import kinds
+from training.models import ModelVersion
+from training.serving import slots as serving
 
 
 @pytest.fixture
@@ -23,14 +25,14 @@ def gated_loader(monkeypatch):
         assert release.wait(30)
         return ("served", row["version"])
 
-    monkeypatch.setitem(serving._LOADERS, ModelKind.RETRIEVAL_INDEX, load)
-    monkeypatch.setitem(serving._slots, ModelKind.RETRIEVAL_INDEX, serving._Slot())
+    monkeypatch.setitem(kinds._specs, "retrieval_index", dataclasses.replace(kinds.kind_spec("retrieval_index"), load=load))
+    serving.slots_reset()
     return started, release, loads
 
 
 def _served() -> object:
     try:
-        return serving.served_retriever()
+        return serving.served_role("retriever")
     finally:
         connection.close()
 
@@ -38,7 +40,7 @@ def _served() -> object:
 @pytest.mark.django_db(transaction=True)
 def test_a_message_during_the_first_load_waits_for_it_instead_of_handing_off(gated_loader):
     started, release, loads = gated_loader
-    ModelVersion.objects.create(kind=ModelKind.RETRIEVAL_INDEX, version=1, is_active=True)
+    ModelVersion.objects.create(kind="retrieval_index", version=1, is_active=True)
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(_served)
         assert started.wait(30)
@@ -53,5 +55,5 @@ def test_a_message_during_the_first_load_waits_for_it_instead_of_handing_off(gat
 
 @pytest.mark.django_db
 def test_no_active_version_serves_nothing(gated_loader):
-    assert serving.served_retriever() is None
+    assert serving.served_role("retriever") is None
     assert gated_loader[2] == []

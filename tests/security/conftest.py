@@ -17,8 +17,8 @@ from django.db import close_old_connections
 
 from conversations.models import Conversation, Intent, KnowledgeArticle, TrainingExample
 from tests.factories import IntentFactory, KnowledgeArticleFactory, MessageFactory, TrainingExampleFactory
-from training.evaluation import REPORT_DIR, REPORT_FILE
-from training.models import ModelKind, ModelVersion, TrainingRun
+from training.intent.evaluation import REPORT_DIR, REPORT_FILE
+from training.models import ModelVersion, TrainingRun
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16  # served as a file, never decoded
 
@@ -62,14 +62,14 @@ def world(customer_a, customer_b, tmp_path) -> World:
     MessageFactory(conversation=customer_b, text="customer B's private question")
     intent = IntentFactory(name="card_arrival")
     # Neither version holds a model: activating either is refused with 409, after the permission check.
-    previous = ModelVersion.objects.create(kind=ModelKind.INTENT, version=1, artifact_path=str(tmp_path / "missing"))
-    version = ModelVersion.objects.create(kind=ModelKind.INTENT, version=2, artifact_path=_artifact_with_report(tmp_path / "v2"))
+    previous = ModelVersion.objects.create(kind="intent", version=1, artifact_path=str(tmp_path / "missing"))
+    version = ModelVersion.objects.create(kind="intent", version=2, artifact_path=_artifact_with_report(tmp_path / "v2"))
     return World(
         conversation=customer_a,
         intent=intent,
         example=TrainingExampleFactory(intent=intent),
         article=KnowledgeArticleFactory(intents=[intent]),
-        run=TrainingRun.objects.create(kind=ModelKind.INTENT),
+        run=TrainingRun.objects.create(kind="intent"),
         version=version,
         previous=previous,
     )

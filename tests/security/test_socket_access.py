@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from conversations import live, services
+from conversations import services
 from conversations.routing import websocket_urlpatterns
 from tests.factories import UserFactory
 from tests.live.conftest import (  # noqa: F401 - fixtures: the live tests' app, settings and reply workers
@@ -124,7 +124,7 @@ def test_the_tables_cover_every_socket_route():
 async def test_revoking_a_token_closes_the_sockets_it_opened(application, customer_a):
     async with customer_socket(application, customer_a) as (first, _), customer_socket(application, customer_a) as (second, _):
         stale = customer_a.access_token
-        await database_sync_to_async(live.conversation_token_revoke)(conversation=customer_a)
+        await database_sync_to_async(services.conversation_token_revoke)(conversation=customer_a)
         for socket in (first, second):
             error = await socket.receive_json_from(timeout=TIMEOUT)
             assert (error["type"], error["code"]) == ("error", "token_revoked")
@@ -143,7 +143,10 @@ async def test_an_agent_with_the_conversation_open_stays_connected_after_a_revoc
     async with agent_socket(application, await _cookie_for("agent")) as (console, _):
         await console.send_json_to({"type": "open", "conversation": str(customer_a.public_id)})
         assert (await console.receive_json_from(timeout=TIMEOUT))["type"] == "transcript"
-        await database_sync_to_async(live.conversation_token_revoke)(conversation=customer_a)
+        await database_sync_to_async(services.conversation_token_revoke)(conversation=customer_a)
+        # The console hears the change as its row's update, and nothing that would close it.
+        row = await console.receive_json_from(timeout=TIMEOUT)
+        assert (row["type"], row["conversation"]["id"]) == ("conversation", str(customer_a.public_id))
         assert await console.receive_nothing(timeout=0.3)
         await console.send_json_to({"type": "open", "conversation": str(customer_a.public_id)})
         assert (await console.receive_json_from(timeout=TIMEOUT))["type"] == "transcript"

@@ -9,7 +9,7 @@ import pytest
 
 from conversations.models import Intent, TrainingExample
 from tests.ml.conftest import dataset, trained  # noqa: F401 - the session's small real model
-from training.models import ModelKind, ModelVersion
+from training.models import ModelVersion
 
 # Tiny but real: trains in seconds on two cores.
 TINY = {"epochs": 2, "min_steps": 0, "batch_size": 16, "max_length": 32, "val_fraction": 0.25, "progress_every": 1}
@@ -27,9 +27,9 @@ def version_factory(trained, tmp_path, settings):
         shutil.copytree(trained.path, folder)
         if corrupt:
             (folder / "meta.json").write_text('{"format_version": 99}')
-        version = ModelVersion.objects.create(kind=ModelKind.INTENT, version=counter["n"], artifact_path=str(folder))
+        version = ModelVersion.objects.create(kind="intent", version=counter["n"], artifact_path=str(folder))
         if active:
-            from training import registry
+            from training.registry import versions as registry
 
             registry.version_activate(version=version)
         return version

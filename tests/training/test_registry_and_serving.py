@@ -8,24 +8,26 @@ import pytest
 from conversations import services as chat
 from conversations.models import Message
 from tests.factories import ConversationFactory, IntentFactory
-from training import registry, serving
 from training.errors import ActivationRefused
 from training.models import ModelVersion
+from training.registry import versions as registry
+from training.serving import slots as serving
+from training.serving.classifier import ServedIntentClassifier
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
 def _fresh_slot():
-    serving._slots["intent"] = serving._Slot()
+    serving.slots_reset()
     yield
-    serving._slots["intent"] = serving._Slot()
+    serving.slots_reset()
 
 
-def _wait_for(version: ModelVersion, timeout: float = 60) -> serving.ServedIntentClassifier:
+def _wait_for(version: ModelVersion, timeout: float = 60) -> ServedIntentClassifier:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        served = serving.served_intent_classifier()
+        served = serving.served_role("classifier")
         if served is not None and served.version == version.version:
             return served
         time.sleep(0.05)
@@ -58,26 +60,26 @@ def test_a_corrupt_artifact_is_refused_and_the_active_version_stays(version_fact
 
 def test_hot_switch_keeps_serving_the_old_version_until_the_new_one_is_loaded(version_factory):
     v1 = version_factory(active=True)
-    first = serving.served_intent_classifier()
+    first = serving.served_role("classifier")
     assert first.version == v1.version
     v2 = version_factory()
     registry.version_activate(version=v2)
     # The very next call still answers with v1 while v2 loads in the background.
-    assert serving.served_intent_classifier() is first
+    assert serving.served_role("classifier") is first
     assert _wait_for(v2).version == v2.version
 
 
 def test_a_version_that_breaks_after_activation_is_skipped_and_the_old_one_serves(version_factory):
     v1 = version_factory(active=True)
-    assert serving.served_intent_classifier().version == v1.version
+    assert serving.served_role("classifier").version == v1.version
     v2 = version_factory()
     registry.version_activate(version=v2)
     (Path(v2.artifact_path) / "meta.json").write_text("{broken")
-    assert serving.served_intent_classifier().version == v1.version  # starts loading v2 in the background
+    assert serving.served_role("classifier").version == v1.version  # starts loading v2 in the background
     deadline = time.monotonic() + 30
     while serving._slots["intent"].loading_id is not None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert serving.served_intent_classifier().version == v1.version
+    assert serving.served_role("classifier").version == v1.version
     assert v2.pk in serving._slots["intent"].failed_ids
 
 
@@ -97,7 +99,7 @@ def test_concurrent_messages_are_batched(version_factory, dataset):
     from concurrent.futures import ThreadPoolExecutor
 
     version_factory(active=True)
-    served = serving.served_intent_classifier()
+    served = serving.served_role("classifier")
     texts = [e.text for e in dataset.test[:16]]
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(served.classify, texts))

@@ -9,9 +9,9 @@ import pytest
 from conversations import services
 from conversations.demo import demo_data_load
 from conversations.models import AgentReply, Conversation, KnowledgeArticle, Message
-from training.ml.responder.prompt import HANDOFF_REPLY
-from training.responder_data import responder_pairs_from_db
 from tests.factories import ConversationFactory
+from training.ml.responder.prompt import HANDOFF_REPLY
+from training.responder.pairs import responder_pairs_from_db
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from conversations.demo import demo_data_load
-from training import registry
 from training.errors import ActivationRefused, TrainingRefused
-from training.models import ModelKind, ModelVersion, TrainingRun
-from training.responder_training import responder_training_execute
-from training.services import StartTraining
+from training.models import ModelVersion, TrainingRun
+from training.registry import versions as registry
+from training.registry.runs import StartTraining
+from training.registry.runs import run_execute as responder_training_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def model_dir(settings, tmp_path, responder_base_dir):
 
 
 def _start(staff, **parameters) -> TrainingRun:  # noqa: ANN001
-    return StartTraining(user=staff, kind=ModelKind.RESPONDER, parameters=parameters).execute(enqueue=False)
+    return StartTraining(user=staff, kind="responder", parameters=parameters).execute(enqueue=False)
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
@@ -52,12 +52,12 @@ def test_agents_cannot_start_responder_training(agent):
 
 
 def test_too_little_data_fails_the_run_clearly_and_keeps_the_served_version(staff, model_dir):
-    served = ModelVersion.objects.create(kind=ModelKind.RESPONDER, version=1, artifact_path="/elsewhere", is_active=True)
+    served = ModelVersion.objects.create(kind="responder", version=1, artifact_path="/elsewhere", is_active=True)
     run = _start(staff, **TINY)
     assert responder_training_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED and "pairs" in run.error
-    assert list(ModelVersion.objects.filter(kind=ModelKind.RESPONDER)) == [served] and served.is_active
+    assert list(ModelVersion.objects.filter(kind="responder")) == [served] and served.is_active
     assert not list((model_dir / "responder").glob(f"run-{run.pk}-*"))
 
 
@@ -78,7 +78,7 @@ def test_a_tiny_run_on_the_demo_data_registers_a_version_that_activates(staff, m
     version = responder_training_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
-    assert version.kind == ModelKind.RESPONDER and version.version == 1 and run.model_version == version
+    assert version.kind == "responder" and version.version == 1 and run.model_version == version
     assert version.base_model == settings.RESPONDER_BASE_MODEL
     metrics = version.metrics
     assert metrics["pairs_by_source"]["agent_reply"] > 0 and metrics["pairs_by_source"]["knowledge_base"] > 0
@@ -88,12 +88,12 @@ def test_a_tiny_run_on_the_demo_data_registers_a_version_that_activates(staff, m
     assert ModelVersion.objects.get(pk=version.pk).is_active
     # A run that already finished is not run again when its task is delivered twice.
     assert responder_training_execute(run_id=run.pk) is None
-    assert ModelVersion.objects.filter(kind=ModelKind.RESPONDER).count() == 1
+    assert ModelVersion.objects.filter(kind="responder").count() == 1
 
 
 def test_a_corrupt_responder_artifact_is_refused_at_activation(staff, tmp_path):
     (tmp_path / "meta.json").write_text('{"kind": "intent", "format_version": 1}')
-    version = ModelVersion.objects.create(kind=ModelKind.RESPONDER, version=1, artifact_path=str(tmp_path))
+    version = ModelVersion.objects.create(kind="responder", version=1, artifact_path=str(tmp_path))
     with pytest.raises(ActivationRefused, match="cannot be served"):
         registry.version_activate(version=version, user=staff)
     assert not ModelVersion.objects.get(pk=version.pk).is_active

@@ -6,19 +6,20 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from training.models import ModelKind, TrainingRun
-from training.runs import RunSuperseded, run_claim, run_fail, run_folder, run_still_mine, run_succeed
+from training.models import TrainingRun
+from training.registry.attempts import RunSuperseded, run_still_mine
+from training.registry.runs import run_claim, run_fail, run_folder, run_succeed
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_overtaken_attempt_cannot_register_or_overwrite_the_outcome(settings, tmp_path):
     settings.MODEL_DIR = tmp_path
-    run = TrainingRun.objects.create(kind=ModelKind.INTENT)
+    run = TrainingRun.objects.create(kind="intent")
     first = run_claim(run.pk)
     second = run_claim(run.pk)  # redelivered while the first attempt still runs
     assert (first.attempts, second.attempts) == (1, 2)
-    first_dir, second_dir = run_folder(first, "intent"), run_folder(second, "intent")
+    first_dir, second_dir = run_folder(first), run_folder(second)
     assert first_dir != second_dir
     first_dir.mkdir(parents=True)
     second_dir.mkdir(parents=True)

@@ -31,8 +31,9 @@ def test_bad_training_options_get_a_clear_400(staff_api):
 @pytest.mark.slow
 def test_activation_and_reports_over_the_api(version_factory, staff_api, agent_api):
     v1, v2 = version_factory(active=True), version_factory()
-    from training.evaluation import evaluation_write
     from pathlib import Path
+
+    from training.intent.evaluation import evaluation_write
 
     evaluation_write(Path(v2.artifact_path))
     assert agent_api.post(f"/api/v1/model-versions/{v2.pk}/activate/").status_code == 403
@@ -57,8 +58,9 @@ def test_a_corrupt_version_is_refused_over_the_api(version_factory, staff_api):
 
 @pytest.mark.slow
 def test_admin_report_page_and_explanation(version_factory, agent_web, staff_web, dataset):
-    from training.evaluation import evaluation_write
     from pathlib import Path
+
+    from training.intent.evaluation import evaluation_write
 
     version = version_factory(active=True)
     evaluation_write(Path(version.artifact_path))

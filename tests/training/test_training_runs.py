@@ -5,10 +5,11 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from chatbot.celery import app
-from training import services
+from tests.training.conftest import TINY, artifact_files
 from training.errors import TrainingRefused
 from training.models import ModelVersion, TrainingRun
-from tests.training.conftest import TINY, artifact_files
+from training.registry.attempts import MAX_ATTEMPTS
+from training.registry.runs import StartTraining, run_execute
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +19,7 @@ def test_a_worker_trains_registers_and_activates_a_version(tiny_intent_data, sta
     settings.MODEL_DIR = tmp_path / "models"
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=["training"]):
         with transaction.atomic():
-            run = services.StartTraining(user=staff, parameters={**TINY, "activate": True}).execute()
+            run = StartTraining(user=staff, parameters={**TINY, "activate": True}).execute()
         assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.QUEUED
         import time
 
@@ -46,23 +47,23 @@ def test_a_worker_trains_registers_and_activates_a_version(tiny_intent_data, sta
 @pytest.mark.django_db
 def test_a_failing_run_is_marked_failed_and_serving_is_untouched(tiny_intent_data, version_factory, staff):
     active = version_factory(active=True)
-    run = services.StartTraining(user=staff, parameters={**TINY, "base_model": "/no/such/model"}).execute(enqueue=False)
-    assert services.intent_training_execute(run_id=run.pk) is None
+    run = StartTraining(user=staff, parameters={**TINY, "base_model": "/no/such/model"}).execute(enqueue=False)
+    assert run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED
     assert "no/such/model" in run.error
     assert list(ModelVersion.objects.filter(is_active=True)) == [active]
     assert ModelVersion.objects.count() == 1
     # A redelivered task for a finished run does nothing.
-    assert services.intent_training_execute(run_id=run.pk) is None
+    assert run_execute(run_id=run.pk) is None
     assert TrainingRun.objects.get(pk=run.pk).attempts == 1
 
 
 @pytest.mark.django_db
 def test_a_run_whose_worker_was_lost_too_often_is_failed(staff):
-    run = services.StartTraining(user=staff, parameters=TINY).execute(enqueue=False)
-    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, attempts=services.MAX_ATTEMPTS)
-    assert services.intent_training_execute(run_id=run.pk) is None
+    run = StartTraining(user=staff, parameters=TINY).execute(enqueue=False)
+    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, attempts=MAX_ATTEMPTS)
+    assert run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED and "attempts" in run.error
 
@@ -78,7 +79,7 @@ def test_a_run_whose_worker_was_lost_too_often_is_failed(staff):
 )
 def test_bad_options_are_refused_before_anything_is_queued(staff, parameters, message):
     with pytest.raises(TrainingRefused, match=message):
-        services.StartTraining(user=staff, parameters=parameters).execute()
+        StartTraining(user=staff, parameters=parameters).execute()
     assert not TrainingRun.objects.exists()
 
 
@@ -87,5 +88,5 @@ def test_agents_cannot_start_training(agent):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.StartTraining(user=agent, parameters=TINY).execute()
+        StartTraining(user=agent, parameters=TINY).execute()
     assert not TrainingRun.objects.exists()

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from conversations.api.permissions import HasPerm
 from conversations.api.serializers import ErrorEnvelope
-from training.audit import RequestAudit
-from training.audit_page import audit_page_html, page_filename
+from training.audit.page import audit_page_html, page_filename
+from training.audit.request import RequestAudit
 from training.models import ActivationOverride, BiasAudit, ModelVersion
 
 ERR = OpenApiResponse(ErrorEnvelope)

@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from conversations.api.permissions import HasPerm
 from conversations.api.serializers import ErrorEnvelope, NameLookupField
 from conversations.models import Intent
-from training.retrieval_serving import MAX_QUERY_CHARS, knowledge_search
+from training.serving.retriever import MAX_QUERY_CHARS
+from training.serving.search import knowledge_search
 
 MAX_K = 20
 

@@ -4,11 +4,23 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from training.models import ModelKind, ModelVersion, TrainingRun
-from training.services import RUN_KINDS
+from training.kinds import kind_choices
+from training.models import ModelVersion, TrainingRun
+
+
+class KindField(serializers.ChoiceField):
+    """A registered model kind (training/kinds.py), as registered when the serializer is used."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(choices=kind_choices(), **kwargs)
+
+    def bind(self, field_name: str, parent: serializers.BaseSerializer) -> None:
+        super().bind(field_name, parent)
+        self.choices = kind_choices()
 
 
 class TrainingRunOut(serializers.ModelSerializer):
+    kind = KindField(read_only=True)
     started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     model_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
@@ -20,7 +32,7 @@ class TrainingRunOut(serializers.ModelSerializer):
 
 
 class TrainingRunIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[ModelKind(k).value for k in RUN_KINDS], default=ModelKind.INTENT.value)
+    kind = KindField(default="intent")
     parameters = serializers.DictField(required=False, default=dict,
                                        help_text="Options of the kind: intent (epochs, base_model, learning_rate, … and activate); "
                                                  "retrieval_index (model, index_type, index_examples, min_score, force, activate; docs/training.md).")
@@ -46,6 +58,7 @@ def _strings(value: object) -> Iterator[str]:
 
 
 class ModelVersionOut(serializers.ModelSerializer):
+    kind = KindField(read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -56,7 +69,7 @@ class ModelVersionOut(serializers.ModelSerializer):
 
 
 class RollbackIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ModelKind.choices)
+    kind = KindField()
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                             help_text="Needed when the version's bias audit did not pass (docs/audit.md).")
 

@@ -1,4 +1,4 @@
-"""Thin API views over training.services, registry and evaluation."""
+"""Thin API views over the registry (runs, versions) and each kind's evaluation report."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from rest_framework.response import Response
 
 from conversations.api.permissions import HasPerm, ModelPermissions
 from conversations.api.serializers import ErrorEnvelope
-from training import registry, services
 from training.api import serializers as s
-from training.evaluation import evaluation_image, evaluation_report
+from training.intent.evaluation import evaluation_image
 from training.models import ModelVersion, TrainingRun
+from training.registry.runs import StartTraining
+from training.registry.versions import version_activate, version_evaluation, version_rollback
 
 ERR = OpenApiResponse(ErrorEnvelope)
 
@@ -35,8 +36,8 @@ class TrainingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request: Request) -> Response:
         data = s.TrainingRunIn(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.StartTraining(user=request.user, kind=data.validated_data["kind"],
-                                     parameters=data.validated_data["parameters"]).execute()
+        run = StartTraining(user=request.user, kind=data.validated_data["kind"],
+                            parameters=data.validated_data["parameters"]).execute()
         return Response(s.TrainingRunOut(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -57,8 +58,8 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def activate(self, request: Request, pk: str) -> Response:
         data = s.ActivateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        version = registry.version_activate(version=self.get_object(), user=request.user,
-                                            override_reason=data.validated_data["override_reason"])
+        version = version_activate(version=self.get_object(), user=request.user,
+                                   override_reason=data.validated_data["override_reason"])
         return Response(s.ModelVersionOut(version).data)
 
     @extend_schema(summary="Re-activate the previously active version of a kind", request=s.RollbackIn,
@@ -67,13 +68,14 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def rollback(self, request: Request) -> Response:
         data = s.RollbackIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(s.ModelVersionOut(registry.version_rollback(kind=data.validated_data["kind"], user=request.user,
-                                                                    override_reason=data.validated_data["override_reason"])).data)
+        version = version_rollback(kind=data.validated_data["kind"], user=request.user,
+                                   override_reason=data.validated_data["override_reason"])
+        return Response(s.ModelVersionOut(version).data)
 
     @extend_schema(summary="The evaluation report (JSON)", responses={200: OpenApiTypes.OBJECT, 404: ERR})
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str) -> Response:
-        body = evaluation_report(self.get_object().artifact_path)
+        body = version_evaluation(self.get_object())
         if body is None:
             raise Http404("This version has no evaluation report.")
         return Response(body)

@@ -19,10 +19,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from conversations.demo import OOS_INTENT, demo_data_load  # noqa: E402
 from conversations.models import AgentReply, Intent, KnowledgeArticle, TrainingExample  # noqa: E402
-from training import serving  # noqa: E402
-from training.models import ModelKind, ModelVersion, TrainingRun  # noqa: E402
-from training.retrieval_index import index_build_execute  # noqa: E402
-from training.services import StartTraining  # noqa: E402
+from training.models import ModelVersion, TrainingRun  # noqa: E402
+from training.registry.runs import StartTraining  # noqa: E402
+from training.registry.runs import run_execute as index_build_execute  # noqa: E402
+from training.serving.slots import slots_reset  # noqa: E402
 
 HELD_OUT = 3
 
@@ -37,8 +37,7 @@ class DemoIndex:
 
 
 def reset_slots() -> None:
-    for kind in list(serving._slots):
-        serving._slots[kind] = serving._Slot()
+    slots_reset()
 
 
 def _hold_out() -> list[tuple[str, str]]:
@@ -56,7 +55,7 @@ def demo_index(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoInde
     with django_db_blocker.unblock(), override_settings(MODEL_DIR=model_dir, RETRIEVAL_REBUILD_ON_CHANGE=False):
         demo_data_load()
         held_out = _hold_out()
-        run = StartTraining(user=None, kind=ModelKind.RETRIEVAL_INDEX, parameters={}).execute(enqueue=False)
+        run = StartTraining(user=None, kind="retrieval_index", parameters={}).execute(enqueue=False)
         version = index_build_execute(run_id=run.pk)
         run.refresh_from_db()
         assert version is not None, run.error

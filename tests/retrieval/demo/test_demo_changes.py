@@ -9,14 +9,15 @@ import pytest
 
 from conversations.models import KnowledgeArticle
 from tests.conversations.test_api_conversations import assert_error
-from training import registry, serving
 from training.errors import ActivationRefused
-from training.models import ModelKind, ModelVersion, TrainingRun
-from training.retrieval_index import index_build_execute
-from training.services import StartTraining
+from training.models import ModelVersion, TrainingRun
+from training.registry import versions as registry
+from training.registry.runs import StartTraining
+from training.registry.runs import run_execute as index_build_execute
+from training.serving import slots as serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-INDEX = ModelKind.RETRIEVAL_INDEX
+INDEX = "retrieval_index"
 PET_BODY = ("Kestrel Pet Cover pays your vet bills when your cat or dog is ill or injured, up to £4,000 a year.\n\n"
             "Add Pet Cover in the app under Insurance. Claims are paid within 5 working days of the vet's invoice.")
 
@@ -35,7 +36,7 @@ def test_saving_and_deleting_an_article_rebuilds_the_served_index(index, django_
     assert len(sent) == 1
     v2 = _run_queued_rebuild(sent)
     assert v2.version == 2 and v2.is_active and v2.metrics["articles"] == 31 and v2.metrics["trigger"] == "article_change"
-    served = serving.served_retriever(wait=True)
+    served = serving.served_role("retriever", wait=True)
     assert served.version == 2
     [first, *_] = served.retrieve(text=question, history=[], intent=None)
     assert (first.article_id, first.url) == (pet.pk, pet.url)
@@ -73,7 +74,7 @@ def test_unusable_knowledge_bases_and_encoders_fail_and_the_served_index_stays(i
     assert index_build_execute(run_id=run.pk) is None
     assert "without text: contact-us" in TrainingRun.objects.get(pk=run.pk).error
     assert list(ModelVersion.objects.filter(kind=INDEX)) == [index.version]
-    assert serving.served_retriever().version == 1
+    assert serving.served_role("retriever").version == 1
 
 
 def test_a_very_long_paragraph_is_split_to_fit_the_model_window(index):
@@ -84,7 +85,7 @@ def test_a_very_long_paragraph_is_split_to_fit_the_model_window(index):
     version = index_build_execute(run_id=run.pk)
     assert version is not None, TrainingRun.objects.get(pk=run.pk).error
     assert version.metrics["keys"] == 0 and version.hyperparameters["min_score"] == 0.33
-    served = serving.served_retriever(wait=True)
+    served = serving.served_role("retriever", wait=True)
     passages = [p for p in served.retriever.passages if p.title == "The loyalty draw"]
     assert len(passages) > 1 and tail in passages[-1].text
     hits = served.search("what is the secret word for the loyalty draw?", k=1)
@@ -94,7 +95,7 @@ def test_a_very_long_paragraph_is_split_to_fit_the_model_window(index):
 def _wait_for(version: int, timeout: float = 60) -> serving.ServedRetriever:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        served = serving.served_retriever()
+        served = serving.served_role("retriever")
         if served is not None and served.version == version:
             return served
         time.sleep(0.05)
@@ -103,12 +104,12 @@ def _wait_for(version: int, timeout: float = 60) -> serving.ServedRetriever:
 
 def test_hot_switch_corrupt_index_and_rollback(index, tmp_path):
     v1 = index.version
-    first = serving.served_retriever()
+    first = serving.served_role("retriever")
     copy = tmp_path / "v2"
     shutil.copytree(v1.artifact_path, copy)
     v2 = ModelVersion.objects.create(kind=INDEX, version=2, artifact_path=str(copy), hyperparameters=v1.hyperparameters)
     registry.version_activate(version=v2)
-    assert serving.served_retriever() is first  # v1 answers while v2 loads in the background
+    assert serving.served_role("retriever") is first  # v1 answers while v2 loads in the background
     assert _wait_for(2).search("where is my card", k=1)[0].title
     broken = tmp_path / "v3"
     shutil.copytree(v1.artifact_path, broken)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from conversations.bot.pipeline import HandoffReason, Pipeline, Turn
 from conversations.models import KnowledgeArticle, TrainingExample
-from conversations.pipeline import HandoffReason, Pipeline, Turn
 from tests.conversations.fakes import ChunkResponder, KeywordClassifier
-from training import serving
 from training.models import TrainingRun
-from training.retrieval_index import MIN_SCORE_WITH_EXAMPLES
+from training.retrieval.job import MIN_SCORE_WITH_EXAMPLES
+from training.serving import pipeline as serving_pipeline
+from training.serving import slots as serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -56,7 +57,7 @@ def _rank(hits, targets: set[int]) -> int | None:
 def test_held_out_demo_questions_find_their_article(index):
     from training.ml.retrieval.encoder import encode
 
-    served = serving.served_retriever()
+    served = serving.served_role("retriever")
     assert served.version == 1
     vectors = encode(served.retriever.encoder, [text for text, _ in index.held_out])  # one batch: these are many
     hits = [served.retriever.search_vector(v.reshape(1, -1), k=3) for v in vectors]
@@ -70,14 +71,14 @@ def test_held_out_demo_questions_find_their_article(index):
 
 @pytest.mark.parametrize(("question", "slug"), NEW_QUESTIONS)
 def test_new_questions_find_the_article_that_answers_them(index, question, slug):
-    sources = serving.served_retriever().retrieve(text=question, history=[], intent=None)
+    sources = serving.served_role("retriever").retrieve(text=question, history=[], intent=None)
     assert index.slugs[slug] in [s.article_id for s in sources[:3]], [s.title for s in sources]
     assert all(s.score >= MIN_SCORE_WITH_EXAMPLES and s.passage for s in sources)
     assert [s.score for s in sources] == sorted((s.score for s in sources), reverse=True)
 
 
 def test_a_follow_up_is_understood_from_the_customer_turns(index):
-    served = serving.served_retriever()
+    served = serving.served_role("retriever")
     history = [Turn("customer", "I ordered a replacement card on Monday"), Turn("bot", "Thanks, let me check."),
                Turn("system", "…")]
     sources = served.retrieve(text="how long does that usually take?", history=history, intent=None)
@@ -86,7 +87,7 @@ def test_a_follow_up_is_understood_from_the_customer_turns(index):
 
 @pytest.mark.parametrize("question", UNRELATED)
 def test_nothing_relevant_is_found_for_an_unrelated_question(index, question):
-    served = serving.served_retriever()
+    served = serving.served_role("retriever")
     assert served.retrieve(text=question, history=[], intent=None) == []
     # The same through the pipeline, with an (over-confident) classifier and a responder in place.
     pipeline = Pipeline(classifier=KeywordClassifier({"": ("card_arrival", 0.9)}), retriever=served, responder=ChunkResponder(["x"]))
@@ -97,7 +98,7 @@ def test_nothing_relevant_is_found_for_an_unrelated_question(index, question):
 
 def test_the_pipeline_cites_the_passages_it_found(index):
     responder = ChunkResponder(["Cards arrive in 3-5 working days."])
-    pipeline = Pipeline(classifier=KeywordClassifier({"card": ("card_arrival", 0.9)}), retriever=serving.served_retriever(),
+    pipeline = Pipeline(classifier=KeywordClassifier({"card": ("card_arrival", 0.9)}), retriever=serving.served_role("retriever"),
                         responder=responder)
     decision = pipeline.decide(text="when will my new card get here?", history=[])
     assert decision.handoff_reason is None and "".join(decision.chunks) == "Cards arrive in 3-5 working days."
@@ -107,7 +108,7 @@ def test_the_pipeline_cites_the_passages_it_found(index):
 
 
 def test_pipeline_components_serve_the_active_index(index):
-    pipeline = serving.pipeline_components()
+    pipeline = serving_pipeline.pipeline_components()
     assert pipeline.retriever is not None and pipeline.retriever.version == 1
     # No responder yet: the bot still hands off rather than answer without one.
     assert pipeline.classifier is None and pipeline.responder is None
@@ -118,7 +119,7 @@ def test_concurrent_messages_share_the_encoder(index):
 
     from django.db import connection
 
-    served = serving.served_retriever()
+    served = serving.served_role("retriever")
     questions = [text for text, _ in index.held_out[:16]]
 
     def retrieve(text: str) -> list:
@@ -135,7 +136,7 @@ def test_concurrent_messages_share_the_encoder(index):
 
 
 def test_the_predicted_intent_ranks_its_articles_higher(index, settings):
-    served = serving.served_retriever()
+    served = serving.served_role("retriever")
     tagged = index.targets["transfer_fee"]
     hits = served.search("I was charged for sending money", k=5, intent="transfer_fee")
     assert any(int(h.article_id) in tagged for h in hits)

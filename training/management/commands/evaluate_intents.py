@@ -5,7 +5,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.models import ModelKind, ModelVersion
+from training.intent.evaluation import evaluation_write
+from training.intent.job import KIND
+from training.ml.common.errors import MLError
+from training.ml.intent import load_csv
+from training.models import ModelVersion
 
 
 class Command(BaseCommand):
@@ -21,11 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="Write the full report (JSON) to this path; plots go beside it.")
 
     def handle(self, *args: object, data: str, version: int | None, report: str | None, **options: object) -> None:
-        from training.evaluation import evaluation_write
-        from training.ml.common.errors import MLError
-        from training.ml.intent import load_csv
-
-        versions = ModelVersion.objects.filter(kind=ModelKind.INTENT)
+        versions = ModelVersion.objects.filter(kind=KIND)
         chosen = versions.filter(version=version).first() if version is not None else versions.filter(is_active=True).first()
         if chosen is None:
             raise CommandError(f"No intent version {version}." if version is not None else "No active intent version; pass --version.")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from conversations.errors import ChatError
-from training import services
+from training.intent.job import KIND
 from training.models import TrainingRun
+from training.registry.runs import StartTraining, run_execute
 
 
 class Command(BaseCommand):
@@ -17,8 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true", help="Serve the new version once it is trained.")
 
     def handle(self, *args: object, data: str | None, epochs: int | None, base_model: str | None, activate: bool, **options: object) -> None:
-        from tqdm import tqdm
-
         parameters: dict = {"activate": activate}
         if data:
             parameters["data_csv"] = data
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if base_model:
             parameters["base_model"] = base_model
         try:
-            run = services.StartTraining(user=None, parameters=parameters).execute(enqueue=False)
+            run = StartTraining(user=None, kind=KIND, parameters=parameters).execute(enqueue=False)
         except ChatError as exc:
             raise CommandError(exc.message) from None
         bar = tqdm(total=None, unit="step", desc="training")
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             bar.set_postfix(epoch=f"{progress.epoch}/{progress.total_epochs}", loss=f"{progress.loss:.4f}")
             bar.refresh()
 
-        version = services.intent_training_execute(run_id=run.pk, echo=echo)
+        version = run_execute(run_id=run.pk, echo=echo)
         bar.close()
         run.refresh_from_db()
         if run.status != TrainingRun.Status.SUCCEEDED or version is None:

@@ -31,6 +31,7 @@ from training.ml.audit.config import (
     AuditConfig,
 )
 from training.ml.audit.perturb import Variant, build_variants, pii_prompts
+from training.ml.audit.plots import render_plots
 from training.ml.audit.summary import CHECKLIST_CONTEXT, family_words, metric_words, summary_text, verdict
 
 FORMAT_VERSION = 1
@@ -176,7 +177,6 @@ def run_audit(
     subject: dict[str, Any], intent_reason: str = "not part of this audit", responder_reason: str = "no responder version",
 ) -> dict[str, Any]:
     """Measure everything, write report.json, cases.jsonl, replies.jsonl and the plots; return the report."""
-    from training.ml.audit.plots import render_plots
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

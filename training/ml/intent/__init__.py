@@ -23,9 +23,10 @@ from training.ml.intent.errors import IntentDataError
 from training.ml.intent.evaluate import EvaluationReport, evaluate
 from training.ml.intent.explain import WordAttribution, explain
 from training.ml.intent.export import export_onnx
+from training.ml.intent.load import load_classifier
 from training.ml.intent.onnx_classifier import OnnxIntentClassifier
 from training.ml.intent.plots import render_plots
-from training.ml.intent.predict import BaseIntentClassifier, Prediction, load_classifier
+from training.ml.intent.predict import BaseIntentClassifier, Prediction
 from training.ml.intent.train import TrainingResult, train
 
 __all__ = [

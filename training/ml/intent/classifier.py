@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from training.ml.common.device import resolve_device
+from training.ml.intent.model import load_model
 from training.ml.intent.predict import BaseIntentClassifier
 
 
@@ -23,9 +25,6 @@ class IntentClassifier(BaseIntentClassifier):
         self.tokenizer: Any = None
 
     def _load_backend(self, meta: dict[str, Any]) -> None:
-        from training.ml.common.device import resolve_device
-        from training.ml.intent.model import load_model
-
         self.device = resolve_device(self.device_preference)
         self.model, self.tokenizer = load_model(
             self.path, num_labels=len(meta["labels"]), pooling=meta["pooling"], device=self.device

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from training.ml.intent.classifier import IntentClassifier
 from training.ml.intent.predict import BaseIntentClassifier
 
 
@@ -23,8 +24,6 @@ class WordAttribution:
 
 
 def _torch_classifier(classifier: BaseIntentClassifier) -> Any:
-    from training.ml.intent.classifier import IntentClassifier
-
     if isinstance(classifier, IntentClassifier):
         classifier.warm_up()
         return classifier

@@ -16,7 +16,8 @@ from training.ml.intent.artifact import (
     read_examples,
     write_artifact_meta,
 )
-from training.ml.intent.onnx_classifier import ONNX_FILES
+from training.ml.intent.classifier import IntentClassifier
+from training.ml.intent.onnx_classifier import ONNX_FILES, OnnxIntentClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,6 @@ def export_onnx(artifact_dir: str | os.PathLike[str], *, quantize: bool = True) 
     at most ``hyperparameters.onnx_int8_max_drop`` (default 0.005 = 0.5 point) below fp32.
     Returns the ``onnx`` section written to meta.json.
     """
-    from training.ml.intent.classifier import IntentClassifier
-    from training.ml.intent.onnx_classifier import OnnxIntentClassifier
 
     folder = Path(artifact_dir)
     meta = read_artifact_meta(folder)

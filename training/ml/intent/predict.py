@@ -124,20 +124,3 @@ class BaseIntentClassifier(ABC):
                 )
             )
         return predictions
-
-
-def load_classifier(path: str | os.PathLike[str], *, prefer_onnx: bool = True, **kwargs: Any) -> BaseIntentClassifier:
-    """The ONNX Runtime classifier when the artifact has an ONNX export and ``prefer_onnx``, else torch.
-
-    ``kwargs`` go to the chosen class (e.g. ``intra_op_threads`` for ONNX, ``device`` for torch).
-    """
-    meta = read_artifact_meta(path)
-    onnx_info = meta.get("onnx") or {}
-    selected = onnx_info.get("files", {}).get(onnx_info.get("selected", ""), "")
-    if prefer_onnx and selected and (Path(path) / selected).is_file():
-        from training.ml.intent.onnx_classifier import OnnxIntentClassifier
-
-        return OnnxIntentClassifier.load(path, **kwargs)
-    from training.ml.intent.classifier import IntentClassifier
-
-    return IntentClassifier.load(path, **kwargs)

@@ -23,6 +23,7 @@ from training.ml.intent.artifact import VALIDATION_FILE, write_artifact_meta, wr
 from training.ml.intent.calibrate import choose_threshold, fit_temperature, softmax
 from training.ml.intent.config import IntentTrainingConfig
 from training.ml.intent.data import OOS_LABEL, Example, data_hash, merge_oos, stratified_split, validate_examples
+from training.ml.intent.export import export_onnx
 from training.ml.intent.model import build_model, load_base, save_model
 
 logger = logging.getLogger(__name__)
@@ -191,8 +192,6 @@ def train(
             job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp)
             meta = _fit(job, scratch, progress, should_stop)
             if config.export_onnx:
-                from training.ml.intent.export import export_onnx
-
                 m = meta["metrics"]
                 _report_phase(progress, "export", m["steps"], m["epochs"], m["train_loss_per_epoch"][-1], m["train_seconds"])
                 meta["onnx"] = export_onnx(scratch)

@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from training.ml.responder.fast_llamacpp import LlamaCppStreamer
 from training.ml.responder.generate import TorchStreamer, register_backend
+from training.ml.responder.modeling import load_model_dir
 
 
 def _torch_model(model_dir: str, threads: int | None) -> Any:
     import torch
 
-    from training.ml.responder.modeling import load_model_dir
 
     if threads:
         torch.set_num_threads(threads)  # process-wide, as torch offers no per-model setting
@@ -60,8 +61,6 @@ def torch_bf16(model_dir: str, threads: int | None = None) -> TorchStreamer:
 
 
 def llamacpp(model_dir: str, threads: int | None = None, *, quantization: str = "f16") -> Any:
-    from training.ml.responder.fast_llamacpp import LlamaCppStreamer
-
     return LlamaCppStreamer.from_model_dir(model_dir, threads=threads, quantization=quantization)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from training.ml.common.errors import ArtifactError
+from training.ml.responder.gguf_export import export_gguf
 from training.ml.responder.sampling import next_token
 
 GGUF_NAME = "llamacpp-{quantization}.gguf"
@@ -35,7 +36,6 @@ def _stale(gguf: Path, model_dir: Path) -> bool:
 def ensure_gguf(model_dir: str | os.PathLike[str], *, quantization: str = "f16") -> Path:
     """The GGUF file for ``model_dir``: ``model_dir/llamacpp-<quantization>.gguf``, written when missing or
     older than the weights; a read-only folder gets its copy under the system's temporary folder."""
-    from training.ml.responder.gguf_export import export_gguf
 
     model_dir = Path(model_dir).resolve()
     name = GGUF_NAME.format(quantization=quantization)

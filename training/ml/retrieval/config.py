@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from training.ml.retrieval.errors import RetrievalDataError
+
 IndexType = Literal["auto", "flat", "hnsw"]
 
 # Measured by bench/retrieval/index_choice.py (see bench/RESULTS-retrieval.md): exact IndexFlatIP
@@ -42,8 +44,6 @@ class RetrievalConfig:
     device: str = _opt("cpu", "Torch device of the encoder ('cpu', 'cuda', ...).")
 
     def validate(self) -> None:
-        from training.ml.retrieval.errors import RetrievalDataError
-
         problems = []
         if self.max_passage_tokens < 16:
             problems.append("max_passage_tokens must be >= 16")

@@ -1,0 +1,77 @@
+"""Generated replies pass PII anonymization before any token reaches a socket.
+
+A personal value can arrive split over several tokens ("020" "7946" "0958"), so text is not
+released the moment it is generated: the last few words are held back, the PII engine looks at
+the whole recent text (so a value that is still growing is seen in context), and the release
+point is moved back to the start of any value that reaches into the held-back words. What is
+released is anonymized through the single ingress point, so placeholders match the ones the
+conversation already uses, and the stored reply is exactly the text the customer saw.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+
+from conversations.models import Conversation
+from conversations.pii_engine import pii_spans
+from conversations.privacy import anonymize_text
+
+HOLD_BACK_WORDS = 4
+# Detection looks this far back before the release point, so a value's start is seen in context.
+CONTEXT_CHARS = 200
+_BOUNDARY = re.compile(r"\s+")
+
+
+class ReplyScrubber:
+    """feed(chunk) -> text safe to send now; finish() -> the rest. ``text`` is everything released."""
+
+    def __init__(self, *, conversation: Conversation, hold_back_words: int = HOLD_BACK_WORDS,
+                 detect: Callable[[str], list[tuple[int, int]]] | None = None,
+                 anonymize: Callable[[str], str] | None = None) -> None:
+        self.enabled = bool(settings.PII_ANONYMIZE)
+        self.hold_back = hold_back_words
+        self._detect = detect or pii_spans
+        self._anonymize = anonymize or (lambda t: anonymize_text(t, conversation=conversation, source="bot"))
+        self.raw, self.released, self.parts = "", 0, []
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def feed(self, chunk: str) -> str:
+        self.raw += chunk
+        if not self.enabled:
+            return self._release(len(self.raw))
+        cut = self._hold_back_point()
+        if cut <= self.released:
+            return ""
+        return self._release(self._avoid_values(cut))
+
+    def finish(self) -> str:
+        return self._release(len(self.raw))
+
+    def _hold_back_point(self) -> int:
+        gaps = [m.start() for m in _BOUNDARY.finditer(self.raw, self.released)]
+        # Release up to the gap that leaves `hold_back` words (and the partial word after them) unsent.
+        return gaps[-self.hold_back] if len(gaps) >= self.hold_back else self.released
+
+    def _avoid_values(self, cut: int) -> int:
+        start = max(0, self.released - CONTEXT_CHARS)
+        for s, e in sorted(self._detect(self.raw[start:]), reverse=True):
+            s, e = s + start, e + start
+            if s < cut < e:
+                cut = s
+        return cut
+
+    def _release(self, end: int) -> str:
+        if end <= self.released:
+            return ""
+        segment = self.raw[self.released:end]
+        self.released = end
+        if self.enabled:
+            segment = self._anonymize(segment)
+        self.parts.append(segment)
+        return segment

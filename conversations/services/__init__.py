@@ -1,0 +1,27 @@
+"""Writes: every change to a conversation goes through one of these functions, whichever door it
+came through (socket, REST, admin, management command), and each publishes its own events to the
+sockets once its transaction commits (conversations/events.py)."""
+
+from conversations.services.agents import agent_message_post, conversation_assign, conversation_close, conversation_return_to_bot
+from conversations.services.conversations import (
+    conversation_create,
+    conversation_rate,
+    conversation_token_revoke,
+    message_relabel,
+)
+from conversations.services.messages import Exchange, conversation_request_human, customer_message_receive, message_text_clean
+
+__all__ = [
+    "Exchange",
+    "agent_message_post",
+    "conversation_assign",
+    "conversation_close",
+    "conversation_create",
+    "conversation_rate",
+    "conversation_request_human",
+    "conversation_return_to_bot",
+    "conversation_token_revoke",
+    "customer_message_receive",
+    "message_relabel",
+    "message_text_clean",
+]

@@ -1,0 +1,198 @@
+"""Customer messages: store one, let the bot answer it (or hand the conversation to a person), and
+publish what changed to the sockets, whichever door (socket, REST) it came through."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.bot.pipeline import Decision, HandoffReason, Turn, handoff_text, pipeline_load
+from conversations.bot.scrubber import ReplyScrubber
+from conversations.errors import ConversationClosed, InvalidMessage
+from conversations.events import console_event, message_event, publish_on_commit, status_event
+from conversations.models import Conversation, Intent, Message
+from conversations.privacy import anonymize_text
+from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES, conversation_current
+
+logger = logging.getLogger(__name__)
+
+HISTORY_TURNS = 6
+Status = Conversation.Status
+Role = Message.Role
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A customer message, what answered it (None while an agent has the conversation), and the
+    conversation's status afterwards."""
+
+    message: Message
+    reply: Message | None
+    created: bool
+    status: str
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds neither NUL characters nor unpaired surrogates (JSON can carry both)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def message_text_clean(text: object) -> str:
+    if not isinstance(text, str):
+        raise InvalidMessage("Message text must be a string.")
+    if not _storable(text):
+        raise InvalidMessage("Message text must not contain NUL characters or unpaired surrogates.")
+    text = text.strip()
+    if not text:
+        raise InvalidMessage("Message text must not be empty.")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise InvalidMessage(f"Message text is {len(text)} characters long; the limit is {limit}.", code="message_too_long")
+    return text
+
+
+def _client_id_clean(client_message_id: str | None) -> str | None:
+    if client_message_id is None or client_message_id == "":
+        return None
+    if not isinstance(client_message_id, str) or len(client_message_id) > 64 or not _storable(client_message_id):
+        raise InvalidMessage("client_message_id must be a string of at most 64 characters.")
+    return client_message_id
+
+
+def _existing_exchange(conversation: Conversation, client_message_id: str) -> Exchange:
+    message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
+    reply = message.replies.order_by("id").first()
+    status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+    return Exchange(message=message, reply=reply, created=False, status=status)
+
+
+def customer_message_receive(
+    *,
+    conversation: Conversation,
+    text: object,
+    client_message_id: str | None = None,
+    on_token: Callable[[str], None] | None = None,
+    sender: str | None = None,
+) -> Exchange:
+    """Store a customer message and answer it once, even if it is sent again with the same id.
+
+    The reply streams through ``on_token`` as it is generated; ``sender`` (the socket that streams
+    it) is not sent the message and the reply again. Every other socket of the conversation, and the
+    agent console, hear both once the change commits.
+    """
+    clean = message_text_clean(text)
+    client_id = _client_id_clean(client_message_id)
+    if client_id and Message.objects.filter(conversation=conversation, client_message_id=client_id).exists():
+        return _existing_exchange(conversation, client_id)
+    conversation.refresh_from_db(fields=["status"])
+    if conversation.status == Status.CLOSED:
+        raise ConversationClosed("This conversation is closed; start a new one.")
+    before = conversation.status
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation, role=Role.CUSTOMER, text=anonymize_text(clean, conversation=conversation), client_message_id=client_id
+            )
+    except IntegrityError:
+        # The same client id raced in from another connection: answer with the first copy.
+        return _existing_exchange(conversation, client_id or "")
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    reply = _bot_answer(conversation, message, on_token) if before == Status.WITH_BOT else None
+    after = conversation_current(conversation)
+    events = [message_event(after, message, sender)] + ([message_event(after, reply, sender)] if reply else [])
+    if after.status != before and after.status == Status.WAITING_FOR_AGENT:
+        events.append(status_event(after, "handed_off"))
+    if after.status in QUEUE_STATUSES or after.status != before:
+        events.append(console_event(after, last_message=(reply or message).text[:PREVIEW_CHARS]))
+    publish_on_commit(events)
+    return Exchange(message=message, reply=reply, created=True, status=after.status)
+
+
+def conversation_request_human(*, conversation: Conversation) -> Message | None:
+    """The customer asked for a person. Returns the system message, or None if already with people."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.status == Status.CLOSED:
+            raise ConversationClosed("This conversation is closed; start a new one.")
+        if locked.status != Status.WITH_BOT:
+            return None
+        notice = _handoff(locked, reply_to=None, text=handoff_text(HandoffReason.CUSTOMER_REQUEST))
+        publish_on_commit([message_event(locked, notice), status_event(locked, "handed_off"),
+                           console_event(locked, last_message=notice.text[:PREVIEW_CHARS])])
+    return notice
+
+
+# --- the bot's turn --------------------------------------------------------------------------------
+
+
+def _history(conversation: Conversation, before: Message) -> list[Turn]:
+    rows = conversation.messages.filter(id__lt=before.id).order_by("-id").values_list("role", "text")[:HISTORY_TURNS]
+    return [Turn(role=role, text=text) for role, text in reversed(rows)]
+
+
+def _bot_answer(conversation: Conversation, message: Message, on_token: Callable[[str], None] | None) -> Message:
+    started = time.monotonic()
+    try:
+        decision = pipeline_load().decide(text=message.text, history=_history(conversation, message))
+        text = "" if decision.handoff_reason else _collect(decision, on_token, conversation)
+    except Exception:
+        logger.exception("Pipeline failed for conversation %s", conversation.public_id)
+        decision, text = Decision(handoff_reason=HandoffReason.ERROR), ""
+    if not decision.handoff_reason and not text.strip():
+        decision.handoff_reason = HandoffReason.ERROR
+    classification = decision.classification
+    intent = Intent.objects.filter(name=classification.intent).first() if classification and classification.intent else None
+    confidence = classification.confidence if classification else None
+    latency_ms = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
+        if intent is not None or confidence is not None:
+            Message.objects.filter(pk=message.pk).update(intent=intent, confidence=confidence)
+            message.intent, message.confidence = intent, confidence
+        if decision.handoff_reason:
+            return _handoff(conversation, reply_to=message, text=decision.handoff_text, intent=intent,
+                            confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
+                            on_token=on_token)
+        reply = Message.objects.create(
+            # Already anonymized piece by piece as it streamed (bot/scrubber.py).
+            conversation=conversation, role=Role.BOT, text=text, reply_to=message, intent=intent,
+            confidence=confidence, sources=[s.as_json() for s in decision.sources],
+            model_versions=decision.model_versions, latency_ms=latency_ms,
+        )
+        if decision.handoff_after_reply:
+            # The responder said it cannot answer from the knowledge base: a person takes over.
+            _escalate(conversation)
+        return reply
+
+
+def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
+    scrubber = ReplyScrubber(conversation=conversation)
+    for chunk in itertools.chain(decision.chunks, [None]):
+        safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
+        if safe and on_token is not None:
+            on_token(safe)
+    return scrubber.text
+
+
+def _escalate(conversation: Conversation) -> None:
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now)
+    conversation.status, conversation.escalated_at, conversation.updated_at = Status.WAITING_FOR_AGENT, now, now
+
+
+def _handoff(conversation: Conversation, *, reply_to: Message | None, text: str, on_token: Callable[[str], None] | None = None,
+             **fields: object) -> Message:
+    _escalate(conversation)
+    if on_token is not None:
+        on_token(text)
+    return Message.objects.create(conversation=conversation, role=Role.SYSTEM, text=text, reply_to=reply_to, **fields)

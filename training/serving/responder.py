@@ -1,0 +1,48 @@
+"""The pipeline's Responder over the active responder version."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+
+from conversations.bot.pipeline import Classification, Source, Turn
+from training.kinds import ServedRow
+from training.ml.responder import ResponderInput, SourcePassage, load_responder
+from training.ml.responder.evaluate import HANDOFF_PATTERN
+
+# Roles the responder's prompt knows; system notices (hand-off messages) are not conversation turns.
+PROMPT_ROLES = ("customer", "agent", "bot")
+
+
+class ServedResponder:
+    """Streams a cited reply from the intent, the retrieved passages and the recent turns.
+
+    At most RESPONDER_MAX_CONCURRENT generations run at once in a process: more would only share
+    the same cores and make every customer wait longer for a first token.
+    """
+
+    def __init__(self, loaded: Any, version: int, *, max_concurrent: int) -> None:
+        self.loaded, self.version = loaded, version
+        self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
+
+    def generate(self, *, text: str, history: list[Turn], classification: Classification, sources: list[Source]) -> Iterator[str]:
+        inp = ResponderInput(
+            question=text,
+            history=[(t.role, t.text) for t in history if t.role in PROMPT_ROLES],
+            intent=classification.intent,
+            passages=[SourcePassage(article_id=s.article_id, title=s.title, text=s.passage) for s in sources],
+        )
+        overrides = {"max_new_tokens": settings.RESPONDER_MAX_NEW_TOKENS, "temperature": settings.RESPONDER_TEMPERATURE}
+        with self._slots:
+            yield from self.loaded.stream(inp, **overrides)
+
+    def is_handoff(self, reply: str) -> bool:
+        return bool(HANDOFF_PATTERN.search(reply))
+
+
+def responder_serve(row: ServedRow) -> ServedResponder:
+    loaded = load_responder(row["artifact_path"], backend=settings.RESPONDER_BACKEND, threads=settings.RESPONDER_THREADS or None)
+    return ServedResponder(loaded, row["version"], max_concurrent=settings.RESPONDER_MAX_CONCURRENT)
