@@ -114,7 +114,7 @@ def main() -> None:
                                          "print(ModelVersion.objects.create(kind='intent', version=1, is_active=True).pk)"))
             parameters = {**TINY, "data_csv": str(data)}
             run_id = int(shell(running, "from django.db import transaction\nfrom training.registry.runs import StartTraining\nwith transaction.atomic():\n"
-                                        f"    run = StartTraining(user=None, parameters={parameters!r}).execute()\nprint(run.pk)"))
+                                        f"    run = StartTraining(user=None, kind='intent', parameters={parameters!r}).execute()\nprint(run.pk)"))
             note("run queued", run=run_id, serving_version_id=serving)
             workers = [start_worker(running, "a", log_dir)]
             if args.mode == "overlap":

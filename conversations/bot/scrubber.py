@@ -4,8 +4,9 @@ A personal value can arrive split over several tokens ("020" "7946" "0958"), so 
 released the moment it is generated: the last few words are held back, the PII engine looks at
 the whole recent text (so a value that is still growing is seen in context), and the release
 point is moved back to the start of any value that reaches into the held-back words. What is
-released is anonymized through the single ingress point, so placeholders match the ones the
-conversation already uses, and the stored reply is exactly the text the customer saw.
+released is anonymized by the function the caller gives (the service that stores the reply passes
+the single ingress point, so placeholders match the ones the conversation already uses), and the
+stored reply is exactly the text the customer saw.
 """
 
 from __future__ import annotations
@@ -14,10 +15,6 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-
-from conversations.models import Conversation
-from conversations.pii_engine import pii_spans
-from conversations.privacy import anonymize_text
 
 HOLD_BACK_WORDS = 4
 # Detection looks this far back before the release point, so a value's start is seen in context.
@@ -28,13 +25,12 @@ _BOUNDARY = re.compile(r"\s+")
 class ReplyScrubber:
     """feed(chunk) -> text safe to send now; finish() -> the rest. ``text`` is everything released."""
 
-    def __init__(self, *, conversation: Conversation, hold_back_words: int = HOLD_BACK_WORDS,
-                 detect: Callable[[str], list[tuple[int, int]]] | None = None,
-                 anonymize: Callable[[str], str] | None = None) -> None:
+    def __init__(self, *, detect: Callable[[str], list[tuple[int, int]]], anonymize: Callable[[str], str],
+                 hold_back_words: int = HOLD_BACK_WORDS) -> None:
+        """``detect`` finds personal values (start, end); ``anonymize`` replaces them in released text."""
         self.enabled = bool(settings.PII_ANONYMIZE)
         self.hold_back = hold_back_words
-        self._detect = detect or pii_spans
-        self._anonymize = anonymize or (lambda t: anonymize_text(t, conversation=conversation, source="bot"))
+        self._detect, self._anonymize = detect, anonymize
         self.raw, self.released, self.parts = "", 0, []
 
     @property

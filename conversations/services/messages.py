@@ -18,8 +18,9 @@ from conversations.bot.scrubber import ReplyScrubber
 from conversations.errors import ConversationClosed, InvalidMessage
 from conversations.events import console_event, message_event, publish_on_commit, status_event
 from conversations.models import Conversation, Intent, Message
+from conversations.pii_engine import pii_spans
 from conversations.privacy import anonymize_text
-from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES, conversation_current
+from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +110,15 @@ def customer_message_receive(
         return _existing_exchange(conversation, client_id or "")
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
     reply = _bot_answer(conversation, message, on_token) if before == Status.WITH_BOT else None
-    after = conversation_current(conversation)
-    events = [message_event(after, message, sender)] + ([message_event(after, reply, sender)] if reply else [])
-    if after.status != before and after.status == Status.WAITING_FOR_AGENT:
-        events.append(status_event(after, "handed_off"))
-    if after.status in QUEUE_STATUSES or after.status != before:
-        events.append(console_event(after, last_message=(reply or message).text[:PREVIEW_CHARS]))
+    # As stored now: an agent may have joined while the bot was answering.
+    conversation.refresh_from_db(fields=["status", "assigned_agent", "escalated_at", "rating", "updated_at"])
+    events = [message_event(conversation, message, sender)] + ([message_event(conversation, reply, sender)] if reply else [])
+    if conversation.status != before and conversation.status == Status.WAITING_FOR_AGENT:
+        events.append(status_event(conversation, "handed_off"))
+    if conversation.status in QUEUE_STATUSES or conversation.status != before:
+        events.append(console_event(conversation, last_message=(reply or message).text[:PREVIEW_CHARS]))
     publish_on_commit(events)
-    return Exchange(message=message, reply=reply, created=True, status=after.status)
+    return Exchange(message=message, reply=reply, created=True, status=conversation.status)
 
 
 def conversation_request_human(*, conversation: Conversation) -> Message | None:
@@ -176,7 +178,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
 
 
 def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
-    scrubber = ReplyScrubber(conversation=conversation)
+    scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"))
     for chunk in itertools.chain(decision.chunks, [None]):
         safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
         if safe and on_token is not None:

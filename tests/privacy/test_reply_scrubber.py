@@ -59,7 +59,7 @@ def test_scrubber_holds_back_a_value_that_is_still_growing(settings):
         spans[text] = [(i, len(text.rstrip(" ."))) ] if i >= 0 else []
         return spans[text]
 
-    scrubber = ReplyScrubber(conversation=None, hold_back_words=2, detect=detect, anonymize=lambda t: t.replace("12 34 56 78", "<ID_1>"))
+    scrubber = ReplyScrubber(hold_back_words=2, detect=detect, anonymize=lambda t: t.replace("12 34 56 78", "<ID_1>"))
     out = [scrubber.feed(c) for c in ["your", " id", " is", " 12", " 34", " 56", " 78", " ok", " thanks", " bye"]]
     out.append(scrubber.finish())
     assert "".join(out) == "your id is <ID_1> ok thanks bye"
@@ -68,6 +68,6 @@ def test_scrubber_holds_back_a_value_that_is_still_growing(settings):
 
 def test_scrubber_passes_text_straight_through_when_anonymization_is_off(settings):
     settings.PII_ANONYMIZE = False
-    scrubber = ReplyScrubber(conversation=None)
+    scrubber = ReplyScrubber(detect=lambda t: [(0, len(t))], anonymize=lambda t: "<PERSON_1>")
     assert [scrubber.feed(c) for c in ["a", " b", " c"]] == ["a", " b", " c"]
     assert scrubber.finish() == "" and scrubber.text == "a b c"

@@ -19,7 +19,7 @@ def test_a_worker_trains_registers_and_activates_a_version(tiny_intent_data, sta
     settings.MODEL_DIR = tmp_path / "models"
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=["training"]):
         with transaction.atomic():
-            run = StartTraining(user=staff, parameters={**TINY, "activate": True}).execute()
+            run = StartTraining(user=staff, kind="intent", parameters={**TINY, "activate": True}).execute()
         assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.QUEUED
         import time
 
@@ -47,7 +47,7 @@ def test_a_worker_trains_registers_and_activates_a_version(tiny_intent_data, sta
 @pytest.mark.django_db
 def test_a_failing_run_is_marked_failed_and_serving_is_untouched(tiny_intent_data, version_factory, staff):
     active = version_factory(active=True)
-    run = StartTraining(user=staff, parameters={**TINY, "base_model": "/no/such/model"}).execute(enqueue=False)
+    run = StartTraining(user=staff, kind="intent", parameters={**TINY, "base_model": "/no/such/model"}).execute(enqueue=False)
     assert run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED
@@ -61,7 +61,7 @@ def test_a_failing_run_is_marked_failed_and_serving_is_untouched(tiny_intent_dat
 
 @pytest.mark.django_db
 def test_a_run_whose_worker_was_lost_too_often_is_failed(staff):
-    run = StartTraining(user=staff, parameters=TINY).execute(enqueue=False)
+    run = StartTraining(user=staff, kind="intent", parameters=TINY).execute(enqueue=False)
     TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, attempts=MAX_ATTEMPTS)
     assert run_execute(run_id=run.pk) is None
     run.refresh_from_db()
@@ -79,7 +79,7 @@ def test_a_run_whose_worker_was_lost_too_often_is_failed(staff):
 )
 def test_bad_options_are_refused_before_anything_is_queued(staff, parameters, message):
     with pytest.raises(TrainingRefused, match=message):
-        StartTraining(user=staff, parameters=parameters).execute()
+        StartTraining(user=staff, kind="intent", parameters=parameters).execute()
     assert not TrainingRun.objects.exists()
 
 
@@ -88,5 +88,5 @@ def test_agents_cannot_start_training(agent):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        StartTraining(user=agent, parameters=TINY).execute()
+        StartTraining(user=agent, kind="intent", parameters=TINY).execute()
     assert not TrainingRun.objects.exists()

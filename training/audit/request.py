@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
 from training.errors import AuditRefused
+from training.kinds import kind_specs
 from training.ml.audit import AuditConfig
 from training.models import BiasAudit, ModelVersion
 from training.registry.gate import audit_queue, is_audited
@@ -32,8 +33,8 @@ class RequestAudit:
         if self.user is not None and not self.user.has_perm("training.request_biasaudit"):
             raise PermissionDenied("Requesting a bias audit needs the 'request_biasaudit' permission.")
         if not is_audited(self.version.kind):
-            raise AuditRefused(f"Bias audits cover intent and responder versions; {self.version} has nothing to audit "
-                               "on its own.")
+            audited = " and ".join(spec.label.lower() for spec in kind_specs() if spec.audit is not None)
+            raise AuditRefused(f"Bias audits cover {audited} versions; {self.version} has nothing to audit on its own.")
         pending = self.version.audits.filter(status__in=[Status.QUEUED, Status.RUNNING]).first()
         if pending is not None:
             raise AuditRefused(f"Audit #{pending.pk} of {self.version} is already {pending.status}.")

@@ -35,7 +35,7 @@ class StartTraining:
     """Staff or integrators start a run (fine-tuning, index build); agents may not."""
 
     user: AbstractBaseUser | None
-    kind: str = "intent"
+    kind: str
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
