@@ -151,10 +151,10 @@ def conversation_payload(conversation: Conversation, *, last_message: str | None
 Event = tuple[str, dict]  # (group, event)
 
 
-def message_event(conversation: Conversation, message: Message, sender: str | None = None) -> Event:
-    """A stored message; ``sender`` is the socket that streamed it already and is not told again."""
-    event: MessageEvent = {"type": "chat.message", "message": message_payload(message), "conversation": str(conversation.public_id),
-                           "sender": sender}
+def message_event(conversation: Conversation, message: Message | MessagePayload, sender: str | None = None) -> Event:
+    """A stored message (or its payload, already built); ``sender`` is the socket that streamed it and is not told again."""
+    payload = message if isinstance(message, dict) else message_payload(message)
+    event: MessageEvent = {"type": "chat.message", "message": payload, "conversation": str(conversation.public_id), "sender": sender}
     return conversation_group(conversation), dict(event)
 
 

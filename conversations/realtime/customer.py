@@ -21,7 +21,6 @@ from conversations.events import (
     StatusChangeEvent,
     TypingEvent,
     conversation_group,
-    message_payload,
     typing_event,
 )
 from conversations.models import Conversation
@@ -143,12 +142,11 @@ class CustomerConsumer(FrameConsumer):
                                        duplicate=not exchange.created))
         if exchange.reply is None:
             return
-        reply = await database_sync_to_async(message_payload)(exchange.reply)
         if not exchange.created:  # answered before: the stored reply, not a new one
-            await self.send_frame(message_frame(reply))
+            await self.send_frame(message_frame(exchange.reply_payload))
             return
         await start()
-        await self.send_frame(reply_end_frame(reply, client_message_id=client_id, status=exchange.status))
+        await self.send_frame(reply_end_frame(exchange.reply_payload, client_message_id=client_id, status=exchange.status))
 
     # --- other customer actions -----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from conversations.bot.pipeline import Decision, HandoffReason, Turn, handoff_text, pipeline_load
 from conversations.bot.scrubber import ReplyScrubber
 from conversations.errors import ConversationClosed, InvalidMessage
-from conversations.events import console_event, message_event, publish_on_commit, status_event
+from conversations.events import MessagePayload, console_event, message_event, message_payload, publish_on_commit, status_event
 from conversations.models import Conversation, Intent, Message
 from conversations.pii_engine import pii_spans
 from conversations.privacy import anonymize_text
@@ -32,12 +32,14 @@ Role = Message.Role
 @dataclass(frozen=True)
 class Exchange:
     """A customer message, what answered it (None while an agent has the conversation), and the
-    conversation's status afterwards."""
+    conversation's status afterwards. ``reply_payload`` is the reply as the sockets receive it, built
+    once in the thread that stored it, so a socket's event loop sends it without a query."""
 
     message: Message
     reply: Message | None
     created: bool
     status: str
+    reply_payload: MessagePayload | None = None
 
 
 def _storable(text: str) -> bool:
@@ -73,9 +75,10 @@ def _client_id_clean(client_message_id: str | None) -> str | None:
 
 def _existing_exchange(conversation: Conversation, client_message_id: str) -> Exchange:
     message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
-    reply = message.replies.order_by("id").first()
+    reply = message.replies.select_related("intent", "author").order_by("id").first()
     status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
-    return Exchange(message=message, reply=reply, created=False, status=status)
+    return Exchange(message=message, reply=reply, created=False, status=status,
+                    reply_payload=message_payload(reply) if reply else None)
 
 
 def customer_message_receive(
@@ -112,13 +115,14 @@ def customer_message_receive(
     reply = _bot_answer(conversation, message, on_token) if before == Status.WITH_BOT else None
     # As stored now: an agent may have joined while the bot was answering.
     conversation.refresh_from_db(fields=["status", "assigned_agent", "escalated_at", "rating", "updated_at"])
-    events = [message_event(conversation, message, sender)] + ([message_event(conversation, reply, sender)] if reply else [])
+    reply_payload = message_payload(reply) if reply else None
+    events = [message_event(conversation, message, sender)] + ([message_event(conversation, reply_payload, sender)] if reply_payload else [])
     if conversation.status != before and conversation.status == Status.WAITING_FOR_AGENT:
         events.append(status_event(conversation, "handed_off"))
     if conversation.status in QUEUE_STATUSES or conversation.status != before:
         events.append(console_event(conversation, last_message=(reply or message).text[:PREVIEW_CHARS]))
     publish_on_commit(events)
-    return Exchange(message=message, reply=reply, created=True, status=conversation.status)
+    return Exchange(message=message, reply=reply, created=True, status=conversation.status, reply_payload=reply_payload)
 
 
 def conversation_request_human(*, conversation: Conversation) -> Message | None:

@@ -7,7 +7,6 @@ task is redelivered): a claim makes a finished job a no-op and gives up after MA
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 from typing import TypeVar
@@ -16,8 +15,6 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from training.models import BiasAudit, TrainingRun
-
-logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 Job = TypeVar("Job", TrainingRun, BiasAudit)
