@@ -50,6 +50,7 @@ class MessagePayload(TypedDict):
     sources: list[SourcePayload]
     client_message_id: str | None
     reply_to: int | None
+    handoff_reason: str
     created_at: str
 
 
@@ -128,6 +129,7 @@ def message_payload(message: Message) -> MessagePayload:
         "sources": list(message.sources or []),
         "client_message_id": message.client_message_id,
         "reply_to": message.reply_to_id,
+        "handoff_reason": message.handoff_reason,
         "created_at": message.created_at.isoformat(),
     }
 

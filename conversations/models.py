@@ -13,6 +13,18 @@ def _new_access_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class HandoffReason(models.TextChoices):
+    """Why the bot passed a conversation to a person; stored on the conversation and the hand-off message."""
+
+    NO_MODEL = "no_model", "No active model"
+    OUT_OF_SCOPE = "out_of_scope", "Out of scope"
+    LOW_CONFIDENCE = "low_confidence", "Low confidence"
+    CUSTOMER_REQUEST = "customer_request", "Customer asked for a person"
+    NOTHING_RELEVANT = "nothing_relevant", "Nothing relevant in the knowledge base"
+    UNSUPPORTED_ANSWER = "unsupported_answer", "Answer not supported by its sources"
+    ERROR = "error", "Error"
+
+
 class Conversation(models.Model):
     class Status(models.TextChoices):
         WITH_BOT = "with_bot", "With bot"
@@ -35,6 +47,8 @@ class Conversation(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the bot handed the conversation to an agent.")
+    handoff_reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True, default="",
+                                      help_text="Why the bot last handed the conversation to a person.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +102,9 @@ class Message(models.Model):
     sources = models.JSONField(default=list, blank=True, help_text="Cited knowledge-base articles: [{id, title, url, score}]")
     model_versions = models.JSONField(default=dict, blank=True, help_text="Model version ids used, by kind.")
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    handoff_reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True, default="",
+                                      help_text="Set on the message that handed the conversation to a person.")
+    answer_tier = models.CharField(max_length=16, blank=True, default="", help_text="The answer tier that wrote a bot reply.")
     client_message_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,11 +21,11 @@ from conversations.models import Conversation, Intent, Message
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["short_id", "status", "channel", "assigned_agent", "message_count", "lowest_confidence", "rating", "escalated", "created_at"]
-    list_filter = ["status", IntentFilter, ("created_at", admin.DateFieldListFilter), ConfidenceBandFilter, EscalatedFilter, "rating", "channel"]
+    list_filter = ["status", IntentFilter, ("created_at", admin.DateFieldListFilter), ConfidenceBandFilter, EscalatedFilter, "handoff_reason", "rating", "channel"]
     search_fields = ["messages__text"]
     search_help_text = "Search the text of the messages."
     date_hierarchy = "created_at"
-    readonly_fields = ["public_id", "status", "channel", "assigned_agent", "rating", "escalated_at", "created_at", "updated_at", "closed_at"]
+    readonly_fields = ["public_id", "status", "channel", "assigned_agent", "rating", "escalated_at", "handoff_reason", "created_at", "updated_at", "closed_at"]
     fields = readonly_fields
     actions = ["export_jsonl", "export_csv", "revoke_access_tokens"]
     change_form_template = "admin/conversations/conversation/change_form.html"

@@ -5,7 +5,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from conversations.models import Conversation, Intent, KnowledgeArticle, Message, TrainingExample
+from conversations.models import Conversation, HandoffReason, Intent, KnowledgeArticle, Message, TrainingExample
 from conversations.privacy import anonymize_text
 
 
@@ -23,24 +23,32 @@ class NameLookupField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+def _handoff_reason_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=HandoffReason.choices, allow_blank=True, read_only=True,
+                                   help_text="Why the bot handed over to a person; empty when it did not.")
+
+
 class MessageOut(serializers.ModelSerializer):
     intent = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    handoff_reason = _handoff_reason_field()
     reply_to = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Message
         fields = ["id", "role", "text", "intent", "confidence", "sources", "model_versions", "latency_ms",
-                  "client_message_id", "reply_to", "created_at"]
+                  "client_message_id", "reply_to", "handoff_reason", "answer_tier", "created_at"]
         read_only_fields = fields
 
 
 class ConversationOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    handoff_reason = _handoff_reason_field()
 
     class Meta:
         model = Conversation
-        fields = ["id", "status", "channel", "assigned_agent", "rating", "escalated_at", "created_at", "updated_at", "closed_at"]
+        fields = ["id", "status", "channel", "assigned_agent", "rating", "escalated_at", "handoff_reason", "created_at", "updated_at",
+                  "closed_at"]
         read_only_fields = fields
 
 

@@ -7,7 +7,6 @@ active model) the pipeline hands the conversation to a person; it never invents 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,14 +15,12 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from conversations.bot.answerability import handoff_reason_for
+from conversations.bot.types import Classification, Source, Turn
+from conversations.models import HandoffReason
 
-class HandoffReason(enum.StrEnum):
-    NO_MODEL = "no_model"
-    OUT_OF_SCOPE = "out_of_scope"
-    LOW_CONFIDENCE = "low_confidence"
-    CUSTOMER_REQUEST = "customer_request"
-    NOTHING_RELEVANT = "nothing_relevant"
-    ERROR = "error"
+# The values and the stored reasons are declared below the seam; it re-exports them for its callers.
+__all__ = ["Classification", "HandoffReason", "Source", "Turn"]
 
 
 HANDOFF_MESSAGES: dict[HandoffReason, str] = {
@@ -37,34 +34,6 @@ DEFAULT_HANDOFF_MESSAGE = (
 
 def handoff_text(reason: HandoffReason) -> str:
     return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE)
-
-
-@dataclass(frozen=True)
-class Turn:
-    role: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Classification:
-    intent: str | None
-    confidence: float | None
-    out_of_scope: bool
-    model_version: int | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    article_id: int
-    title: str
-    url: str
-    score: float
-    passage: str = ""
-    number: int | None = None  # the [n] the reply cites it by
-
-    def as_json(self) -> dict:
-        data = {"id": self.article_id, "title": self.title, "url": self.url, "score": round(self.score, 4)}
-        return data if self.number is None else data | {"n": self.number}
 
 
 _CITATION = re.compile(r"\[\s*(\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\]")
@@ -104,7 +73,8 @@ class Responder(Protocol):
         self, *, text: str, history: list[Turn], classification: Classification, sources: list[Source]
     ) -> Iterator[str]: ...
 
-    # Optional: ``is_handoff(reply: str) -> bool`` says a finished reply gave up and passes the customer on.
+    # Optional: ``is_handoff(reply: str) -> bool`` says a finished reply gave up and passes the customer on;
+    # ``tier: str`` names the answer tier it serves (stored on the reply as Message.answer_tier).
 
 
 @dataclass
@@ -118,6 +88,7 @@ class Decision:
     model_versions: dict[str, int] = field(default_factory=dict)
     # Set once the streamed reply is complete: the responder itself said it cannot answer.
     handoff_after_reply: bool = False
+    tier: str = ""  # which answer tier wrote the reply (the responder's ``tier``)
 
     @property
     def handoff_text(self) -> str:
@@ -142,19 +113,18 @@ class Pipeline:
         decision.model_versions["intent"] = self.classifier.version
         if classification.intent in self.human_intents:
             decision.handoff_reason = HandoffReason.CUSTOMER_REQUEST
-        elif classification.out_of_scope:
-            # Below the calibrated threshold on an intent we know is low confidence; no intent at all is out of scope.
-            decision.handoff_reason = HandoffReason.LOW_CONFIDENCE if classification.intent else HandoffReason.OUT_OF_SCOPE
-        elif self.retriever is None or self.responder is None:
+            return decision
+        if self.retriever is None or self.responder is None:
             decision.handoff_reason = HandoffReason.NO_MODEL
-        if decision.handoff_reason is not None:
             return decision
         decision.sources = self.retriever.retrieve(text=text, history=history, intent=classification.intent)
         decision.model_versions["retrieval_index"] = self.retriever.version
-        if not decision.sources:
-            decision.handoff_reason = HandoffReason.NOTHING_RELEVANT
+        decision.handoff_reason = handoff_reason_for(classification=classification, sources=decision.sources)
+        if decision.handoff_reason is not None:
+            decision.sources = []
             return decision
         decision.model_versions["responder"] = self.responder.version
+        decision.tier = getattr(self.responder, "tier", "")
         chunks = self.responder.generate(text=text, history=history, classification=classification, sources=decision.sources)
         decision.chunks = self._finish_reply(chunks, decision)
         return decision

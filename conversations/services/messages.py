@@ -133,7 +133,7 @@ def conversation_request_human(*, conversation: Conversation) -> Message | None:
             raise ConversationClosed("This conversation is closed; start a new one.")
         if locked.status != Status.WITH_BOT:
             return None
-        notice = _handoff(locked, reply_to=None, text=handoff_text(HandoffReason.CUSTOMER_REQUEST))
+        notice = _handoff(locked, reply_to=None, reason=HandoffReason.CUSTOMER_REQUEST)
         publish_on_commit([message_event(locked, notice), status_event(locked, "handed_off"),
                            console_event(locked, last_message=notice.text[:PREVIEW_CHARS])])
     return notice
@@ -166,18 +166,20 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
             Message.objects.filter(pk=message.pk).update(intent=intent, confidence=confidence)
             message.intent, message.confidence = intent, confidence
         if decision.handoff_reason:
-            return _handoff(conversation, reply_to=message, text=decision.handoff_text, intent=intent,
+            return _handoff(conversation, reply_to=message, reason=decision.handoff_reason, intent=intent,
                             confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
                             on_token=on_token)
         reply = Message.objects.create(
             # Already anonymized piece by piece as it streamed (bot/scrubber.py).
             conversation=conversation, role=Role.BOT, text=text, reply_to=message, intent=intent,
             confidence=confidence, sources=[s.as_json() for s in decision.sources],
-            model_versions=decision.model_versions, latency_ms=latency_ms,
+            model_versions=decision.model_versions, latency_ms=latency_ms, answer_tier=decision.tier,
         )
         if decision.handoff_after_reply:
             # The responder said it cannot answer from the knowledge base: a person takes over.
-            _escalate(conversation)
+            _escalate(conversation, reason=HandoffReason.UNSUPPORTED_ANSWER)
+            Message.objects.filter(pk=reply.pk).update(handoff_reason=HandoffReason.UNSUPPORTED_ANSWER)
+            reply.handoff_reason = HandoffReason.UNSUPPORTED_ANSWER
         return reply
 
 
@@ -190,15 +192,19 @@ def _collect(decision: Decision, on_token: Callable[[str], None] | None, convers
     return scrubber.text
 
 
-def _escalate(conversation: Conversation) -> None:
+def _escalate(conversation: Conversation, *, reason: HandoffReason) -> None:
     now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now, handoff_reason=reason)
     conversation.status, conversation.escalated_at, conversation.updated_at = Status.WAITING_FOR_AGENT, now, now
+    conversation.handoff_reason = reason
 
 
-def _handoff(conversation: Conversation, *, reply_to: Message | None, text: str, on_token: Callable[[str], None] | None = None,
-             **fields: object) -> Message:
-    _escalate(conversation)
+def _handoff(conversation: Conversation, *, reply_to: Message | None, reason: HandoffReason,
+             on_token: Callable[[str], None] | None = None, **fields: object) -> Message:
+    _escalate(conversation, reason=reason)
+    text = handoff_text(reason)
     if on_token is not None:
         on_token(text)
-    return Message.objects.create(conversation=conversation, role=Role.SYSTEM, text=text, reply_to=reply_to, **fields)
+    return Message.objects.create(conversation=conversation, role=Role.SYSTEM, text=text, reply_to=reply_to,
+                                  handoff_reason=reason, **fields)

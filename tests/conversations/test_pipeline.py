@@ -58,12 +58,14 @@ class TestDecide:
         call = parts["responder"].calls[0]
         assert call["sources"] == [SOURCE] and call["history"] == history and call["classification"].intent == "card_arrival"
 
-    def test_out_of_scope_hands_off_without_retrieving(self):
+    def test_out_of_scope_hands_off_after_asking_retrieval(self):
+        # Answerability weighs the intent model's verdict and what retrieval found together.
         parts = _parts()
         decision = Pipeline(**parts).decide(text="what's the weather", history=[])
         assert decision.handoff_reason is HandoffReason.OUT_OF_SCOPE
-        assert decision.model_versions == {"intent": 7}
-        assert parts["retriever"].calls == [] and parts["responder"].calls == []
+        assert decision.model_versions == {"intent": 7, "retrieval_index": 4}
+        assert len(parts["retriever"].calls) == 1 and parts["responder"].calls == []
+        assert decision.sources == []
 
     def test_a_known_intent_below_the_threshold_is_low_confidence(self):
         class Unsure:
@@ -76,7 +78,7 @@ class TestDecide:
         decision = Pipeline(**parts).decide(text="card thing maybe", history=[])
         assert decision.handoff_reason is HandoffReason.LOW_CONFIDENCE
         assert decision.classification.intent == "card_arrival"
-        assert parts["retriever"].calls == []
+        assert parts["responder"].calls == []
 
     def test_intent_that_requests_a_human_hands_off(self):
         parts = _parts()
@@ -230,9 +232,12 @@ class TestHandoffs:
         exchange, tokens = _receive(conversation, "Who won the football?")
         self._assert_handed_off(conversation, exchange, DEFAULT_HANDOFF_MESSAGE)
         assert tokens == [DEFAULT_HANDOFF_MESSAGE]
-        assert bot.retriever.calls == []
-        # The classification is kept for review even though nothing was answered.
-        assert exchange.reply.confidence == pytest.approx(0.12) and exchange.reply.model_versions == {"intent": 7}
+        assert bot.responder.calls == []
+        # The classification and the reason are kept for review even though nothing was answered.
+        assert exchange.reply.confidence == pytest.approx(0.12)
+        assert exchange.reply.model_versions == {"intent": 7, "retrieval_index": 4}
+        conversation.refresh_from_db()
+        assert exchange.reply.handoff_reason == conversation.handoff_reason == "out_of_scope"
 
     def test_customer_asks_for_a_human(self, bot, conversation):
         exchange, _ = _receive(conversation, "Let me talk to a human")
