@@ -82,6 +82,7 @@ CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_IMPORT_MAX_ROWS = env_int("CHAT_IMPORT_MAX_ROWS", 10_000)
 MODEL_DIR = Path(env_str("CHATBOT_MODEL_DIR", str(VAR_DIR / "models")))
 
+from chatbot.settings.answers import *  # noqa: E402,F401,F403
 from chatbot.settings.api import *  # noqa: E402,F401,F403
 from chatbot.settings.broker import *  # noqa: E402,F401,F403
 from chatbot.settings.cache import *  # noqa: E402,F401,F403
