@@ -13,3 +13,6 @@ PII_ID_PATTERNS_JSON = env_str("PII_ID_PATTERNS_JSON")
 PII_RETENTION_DAYS = env_int("PII_RETENTION_DAYS", 30)
 # Fernet keys, newest first; older keys still decrypt until `rotate_pii_key` re-encrypts (docs/privacy.md).
 PII_VAULT_KEYS = env_list("PII_VAULT_KEYS")
+# The organisation's own public details (phone numbers, addresses, e-mail addresses, URLs) that are never
+# personal data, in addition to those in published knowledge-base articles (docs/privacy.md, allow-list).
+PII_ORGANISATION_VALUES = env_list("PII_ORGANISATION_VALUES")
