@@ -56,6 +56,7 @@ it at process start, not inside a request.
 from __future__ import annotations
 
 from .config import ENTITY_TYPES, PiiConfig
+from .dialogue import DialogueContext, allow_key, expected_kinds
 from .engine import Anonymizer, get_anonymizer
 from .models import AnonymizedText, DetectedEntity, InputTooLongError, InvalidInputError, PiiError
 from .placeholders import InvalidMappingError, restore
@@ -65,11 +66,14 @@ __all__ = [
     "AnonymizedText",
     "Anonymizer",
     "DetectedEntity",
+    "DialogueContext",
     "InputTooLongError",
     "InvalidInputError",
     "InvalidMappingError",
     "PiiConfig",
     "PiiError",
+    "allow_key",
+    "expected_kinds",
     "get_anonymizer",
     "restore",
 ]

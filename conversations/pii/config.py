@@ -66,6 +66,12 @@ DEFAULT_NER_DENY_LIST: tuple[str, ...] = (
     "kestrel", "kestrel bank", "kestrel card", "bot", "chatbot", "agent",
     "visa", "mastercard", "amex", "paypal", "apple pay", "google pay",
     "iban", "dob", "ssn", "pin", "otp", "id", "uk", "eu",
+    # interjections and informal greetings ("HEY HO!", "YO! Anyone there?")
+    "ho", "hey ho", "yo", "oi", "howdy", "heya", "hiya", "ahoy", "hola", "hallo", "bonjour", "ciao", "salut",
+    "wow", "whoa", "oops", "whoops", "ah", "aha", "oh", "ooh", "uh", "um", "umm", "hmm", "hm", "er", "erm",
+    "yay", "hooray", "hurray", "yep", "yup", "nope", "nah", "aye", "lol", "omg", "huh", "meh", "ugh", "argh",
+    "alas", "bravo", "cheerio", "brilliant", "great", "awesome", "cool", "perfect", "lovely", "ta", "morning",
+    "good morning", "good afternoon", "good evening", "evening", "afternoon", "great stuff",
 )
 
 Oversize = Literal["reject", "truncate"]

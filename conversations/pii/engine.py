@@ -7,8 +7,9 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
-from .config import PiiConfig
+from .config import IP, LOCATION, PERSON, PiiConfig
 from .detectors import Span
+from .dialogue import DialogueContext, find_expected, find_known, is_allowed, is_module_name, is_server_address
 from .models import AnonymizedText, DetectedEntity, InputTooLongError, InvalidInputError
 from .nlp import shared_nlp_engine
 from .normalize import NormalizedText, normalize, sanitize
@@ -40,31 +41,37 @@ class Anonymizer:
     def is_warm(self) -> bool:
         return self._analyzer is not None
 
-    def detect(self, text: str | bytes) -> list[DetectedEntity]:
+    def detect(self, text: str | bytes, placeholders: Mapping[str, str] | None = None,
+               context: DialogueContext | None = None) -> list[DetectedEntity]:
+        """The personal values in ``text``; ``placeholders`` (the conversation's mapping) and ``context``
+        (the dialogue around it) as for anonymize()."""
         original, _ = self._prepare(text)
         return [
-            DetectedEntity(s.entity_type, s.start, s.end, original[s.start:s.end], None, round(s.score, 3))
-            for s in self._spans(original)
+            DetectedEntity(s.entity_type, s.start, s.end, original[s.start:s.end], known, round(s.score, 3))
+            for s, known in self._spans(original, None, placeholders or {}, context)
             if s.entity_type != LITERAL
         ]
 
-    def anonymize(self, text: str | bytes, placeholders: Mapping[str, str] | None = None) -> AnonymizedText:
+    def anonymize(self, text: str | bytes, placeholders: Mapping[str, str] | None = None,
+                  context: DialogueContext | None = None) -> AnonymizedText:
+        """``placeholders``: the conversation's mapping; a value it holds (any casing, its parts) keeps
+        its placeholder. ``context``: what the previous turn asked for and what is never personal here."""
         original, truncated = self._prepare(text)
         mapping = PlaceholderMap(placeholders)
         normalized = normalize(original)
-        spans = self._spans(original, normalized)
+        spans = self._spans(original, normalized, placeholders or {}, context)
         parts: list[str] = []
         entities: list[DetectedEntity] = []
         literals = 0
         pos = 0
-        for span in spans:
+        for span, known in spans:
             parts.append(original[pos:span.start])
             value = _normalized_value(normalized, span)
             if span.entity_type == LITERAL:
                 parts.append(neutralise_literal(value))
                 literals += 1
             else:
-                placeholder = mapping.placeholder_for(span.entity_type, value)
+                placeholder = known or mapping.placeholder_for(span.entity_type, value)
                 parts.append(placeholder)
                 entities.append(
                     DetectedEntity(span.entity_type, span.start, span.end, original[span.start:span.end], placeholder, round(span.score, 3))
@@ -87,8 +94,10 @@ class Anonymizer:
         space = max(text.rfind(" ", floor, limit + 1), text.rfind("\n", floor, limit + 1))
         return sanitize(text[:space if space > 0 else limit]), True
 
-    def _spans(self, original: str, normalized: NormalizedText | None = None) -> list[Span]:
-        """Resolved spans in ORIGINAL coordinates, literal placeholders included."""
+    def _spans(self, original: str, normalized: NormalizedText | None, known: Mapping[str, str],
+               context: DialogueContext | None) -> list[tuple[Span, str | None]]:
+        """Resolved spans in ORIGINAL coordinates, literal placeholders included, each with the
+        placeholder the conversation already gave its value (None for a new value)."""
         self.warm_up()
         normalized = normalized or normalize(original)
         norm_text = normalized.text
@@ -96,17 +105,53 @@ class Anonymizer:
             Span(r.entity_type, r.start, r.end, r.score)
             for r in self._analyzer.analyze(norm_text, language=self.config.language, score_threshold=self.config.score_threshold)
         ]
+        if context is not None:
+            found = self._in_context(norm_text, found, context)
+        fixed: dict[Span, str] = {}
+        for span, placeholder in find_known(norm_text, known, context.keep_names if context else ()):
+            if self.config.is_enabled(span.entity_type):
+                fixed[span] = placeholder
+                found.append(span)
         found.extend(Span(LITERAL, m.start(), m.end(), 1.0) for m in LITERAL_PLACEHOLDER.finditer(norm_text))
-        spans: list[Span] = []
+        spans: list[tuple[Span, str | None]] = []
         for span in resolve(found, norm_text):
+            placeholder = fixed.get(span)
             start, end = normalized.to_original(span.start, span.end)
-            if spans and start < spans[-1].end:
+            if spans and start < spans[-1][0].end:
                 # Two values from one original character (an NFKC expansion such as
                 # "ﬁ"): one replacement covers both.
-                spans[-1] = spans[-1]._replace(end=max(end, spans[-1].end))
+                spans[-1] = (spans[-1][0]._replace(end=max(end, spans[-1][0].end)), spans[-1][1])
                 continue
-            spans.append(span._replace(start=start, end=end))
+            spans.append((span._replace(start=start, end=end), placeholder))
         return spans
+
+    def _in_context(self, text: str, found: list[Span], context: DialogueContext) -> list[Span]:
+        """Add the bare answers the previous turn asked for; drop what is not personal here."""
+        deny = self._deny
+        found = found + [s for s in find_expected(text, context.expects, deny) if self.config.is_enabled(s.entity_type)]
+        kept = []
+        for span in found:
+            value = text[span.start:span.end]
+            if span.entity_type in _NAMES and context.keep_names and all(
+                w.casefold().strip(".,'’") in context.keep_names for w in value.split()
+            ):
+                continue
+            if context.allow and is_allowed(span.entity_type, value, context.allow):
+                continue
+            if context.log and (
+                (span.entity_type == IP and is_server_address(text, span.start, value))
+                or (span.entity_type in _NAMES and is_module_name(text, span.start, span.end, context.keep_names))
+            ):
+                continue
+            kept.append(span)
+        return kept
+
+    @property
+    def _deny(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.config.ner_deny_list)
+
+
+_NAMES = frozenset({PERSON, LOCATION})
 
 
 def _normalized_value(normalized: NormalizedText, span: Span) -> str:

@@ -64,7 +64,12 @@ def _merge(spans: list[Span], text: str) -> list[Span]:
             address_tail = (
                 prev.entity_type == c.ADDRESS and span.entity_type in (c.ADDRESS, c.LOCATION) and _ADDRESS_GAP.fullmatch(gap)
             )
-            if same_person or address_tail:
+            # "Anna Berlin": a surname that is also a place, right after a first name, is part of the name.
+            surname_place = (
+                prev.entity_type == c.PERSON and span.entity_type == c.LOCATION and gap in (" ", "\t")
+                and " " not in text[span.start:span.end]
+            )
+            if same_person or address_tail or surname_place:
                 merged[-1] = prev._replace(end=span.end, score=max(prev.score, span.score))
                 continue
         merged.append(span)

@@ -54,7 +54,7 @@ def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, t
             locked.status, locked.assigned_agent = Status.WITH_AGENT, agent
             locked.escalated_at = locked.escalated_at or timezone.now()
             locked.save(update_fields=["status", "assigned_agent", "escalated_at", "updated_at"])
-        message = Message.objects.create(conversation=locked, role=Role.AGENT, text=anonymize_text(clean, conversation=locked), author=agent)
+        message = Message.objects.create(conversation=locked, role=Role.AGENT, text=anonymize_text(clean, conversation=locked, author=agent), author=agent)
         events = [message_event(locked, message)] + ([status_event(locked, "agent_joined")] if joined else [])
         publish_on_commit([*events, console_event(locked, last_message=message.text[:PREVIEW_CHARS])])
     return message
