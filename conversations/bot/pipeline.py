@@ -23,6 +23,15 @@ from conversations.models import HandoffReason
 __all__ = ["Classification", "HandoffReason", "Source", "Turn"]
 
 
+class NoAnswer(Exception):
+    """Raised by a responder, before it yields anything, when it has no answer it can stand behind:
+    the pipeline then hands off with ``reason`` and the customer sees the polite hand-off text."""
+
+    def __init__(self, reason: HandoffReason, detail: str = "") -> None:
+        super().__init__(detail or reason.value)
+        self.reason = reason
+
+
 HANDOFF_MESSAGES: dict[HandoffReason, str] = {
     HandoffReason.CUSTOMER_REQUEST: "Of course. I'm connecting you with a member of our support team; they will reply here shortly.",
     HandoffReason.ERROR: "Sorry, something went wrong on our side. A member of our support team will pick this up shortly.",
@@ -36,21 +45,27 @@ def handoff_text(reason: HandoffReason) -> str:
     return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE)
 
 
+@dataclass(frozen=True)
+class TierChange:
+    """Yielded by a responder, before the text it concerns, when another tier writes the reply (the
+    generative tier falling back to the extractive answer); never shown, stored as Message.answer_tier."""
+
+    tier: str
+
+
 _CITATION = re.compile(r"\[\s*(\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\]")
 
 
 def cited_sources(text: str, sources: list[Source]) -> list[Source]:
     """The sources a reply cites by [n] (1-based, first appearance first), numbered as cited.
 
-    A reply that cites nothing keeps every passage it was given, so the customer still sees them.
+    A reply that cites nothing shows no sources: a passage it did not use is not its source.
     """
     seen: list[int] = []
     for match in _CITATION.finditer(text):
         for n in (int(x) for x in match.group(1).split(",")):
             if 1 <= n <= len(sources) and n not in seen:
                 seen.append(n)
-    if not seen:
-        return list(sources)
     return [dataclasses.replace(sources[n - 1], number=n) for n in seen]
 
 
@@ -71,10 +86,12 @@ class Responder(Protocol):
 
     def generate(
         self, *, text: str, history: list[Turn], classification: Classification, sources: list[Source]
-    ) -> Iterator[str]: ...
+    ) -> Iterator[str | TierChange]: ...
 
-    # Optional: ``is_handoff(reply: str) -> bool`` says a finished reply gave up and passes the customer on;
-    # ``tier: str`` names the answer tier it serves (stored on the reply as Message.answer_tier).
+    # ``generate`` raises NoAnswer (before yielding) when it cannot answer: the pipeline hands off with its reason.
+    # Optional: ``tier: str`` names the answer tier it serves (stored on the reply as Message.answer_tier); a
+    # ``version`` of None (the extractive tier: no responder model) records no responder version;
+    # ``is_handoff(reply: str) -> bool`` says a finished reply that was shown gave up and passes the customer on.
 
 
 @dataclass
@@ -86,7 +103,8 @@ class Decision:
     sources: list[Source] = field(default_factory=list)
     chunks: Iterator[str] = field(default_factory=lambda: iter(()))
     model_versions: dict[str, int] = field(default_factory=dict)
-    # Set once the streamed reply is complete: the responder itself said it cannot answer.
+    # Set once the streamed reply is complete: the responder itself said it cannot answer (when it said so
+    # before yielding anything, ``handoff_reason`` is set too and nothing of the reply was shown).
     handoff_after_reply: bool = False
     tier: str = ""  # which answer tier wrote the reply (the responder's ``tier``)
 
@@ -123,18 +141,28 @@ class Pipeline:
         if decision.handoff_reason is not None:
             decision.sources = []
             return decision
-        decision.model_versions["responder"] = self.responder.version
+        if getattr(self.responder, "version", None) is not None:
+            decision.model_versions["responder"] = self.responder.version
         decision.tier = getattr(self.responder, "tier", "")
         chunks = self.responder.generate(text=text, history=history, classification=classification, sources=decision.sources)
         decision.chunks = self._finish_reply(chunks, decision)
         return decision
 
-    def _finish_reply(self, chunks: Iterator[str], decision: Decision) -> Iterator[str]:
+    def _finish_reply(self, chunks: Iterator[str | TierChange], decision: Decision) -> Iterator[str]:
         """Stream the chunks; afterwards keep the cited sources and note a reply that gives up."""
         parts = []
-        for chunk in chunks:
-            parts.append(chunk)
-            yield chunk
+        try:
+            for chunk in chunks:
+                if isinstance(chunk, TierChange):
+                    decision.tier = chunk.tier
+                    continue
+                parts.append(chunk)
+                yield chunk
+        except NoAnswer as gave_up:
+            if "".join(parts).strip():
+                raise
+            decision.handoff_reason, decision.handoff_after_reply, decision.sources = gave_up.reason, True, []
+            return
         reply = "".join(parts)
         decision.sources = cited_sources(reply, decision.sources)
         is_handoff = getattr(self.responder, "is_handoff", None)

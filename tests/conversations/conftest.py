@@ -11,7 +11,7 @@ from conversations.models import Intent, KnowledgeArticle
 from tests.conversations import fakes
 from tests.factories import IntentFactory, KnowledgeArticleFactory
 
-ANSWER_CHUNKS = ["Your card ", "arrives in 3-5 ", "working days."]
+ANSWER_CHUNKS = ["Your card ", "arrives in 3-5 ", "working days [1]."]
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,10 @@ from conversations.bot.pipeline import (
     HANDOFF_MESSAGES,
     Classification,
     HandoffReason,
+    NoAnswer,
     Pipeline,
     Source,
+    TierChange,
     Turn,
     handoff_text,
     pipeline_load,
@@ -122,9 +124,33 @@ class TestDecide:
         assert "".join(decision.chunks) == "Fees are listed [2]; see [2] and [7]."
         assert [s.as_json() for s in decision.sources] == [other.as_json() | {"n": 2}]
 
-    def test_reply_that_cites_nothing_keeps_the_passages_it_was_given(self):
+    def test_reply_that_cites_nothing_shows_no_sources(self):
+        # A passage the reply did not cite is not its source (it used to show every passage).
         decision = Pipeline(**_parts()).decide(text="card", history=[])
-        assert "".join(decision.chunks) == "ab" and decision.sources == [SOURCE]
+        assert "".join(decision.chunks) == "ab" and decision.sources == []
+
+    def test_a_responder_that_gives_up_before_answering_hands_off_with_its_reason(self):
+        class GivesUp(fakes.ChunkResponder):
+            def generate(self, **kwargs):
+                raise NoAnswer(HandoffReason.UNSUPPORTED_ANSWER)
+                yield ""
+
+        decision = Pipeline(**_parts() | {"responder": GivesUp([])}).decide(text="card", history=[])
+        assert decision.handoff_reason is None, "known only once the reply has been asked for"
+        assert "".join(decision.chunks) == ""
+        assert decision.handoff_reason == HandoffReason.UNSUPPORTED_ANSWER and decision.sources == []
+
+    def test_a_tier_change_is_recorded_and_never_shown(self):
+        class FallsBack(fakes.ChunkResponder):
+            tier = "generative"
+
+            def generate(self, **kwargs):
+                yield TierChange("extractive")
+                yield "Cards arrive in 3 days [1]."
+
+        decision = Pipeline(**_parts() | {"responder": FallsBack([])}).decide(text="card", history=[])
+        assert decision.tier == "generative"
+        assert "".join(decision.chunks) == "Cards arrive in 3 days [1]." and decision.tier == "extractive"
 
 
 # --- the provider setting -----------------------------------------------------------------------------
@@ -189,7 +215,7 @@ class TestAnswered:
         assert reply.text == "".join(ANSWER_CHUNKS)
         assert reply.reply_to_id == exchange.message.pk
         assert reply.intent == bot.card_arrival and reply.confidence == pytest.approx(0.93)
-        assert reply.sources == [{"id": bot.article.pk, "title": "Card delivery", "url": bot.article.url, "score": 0.9123}]
+        assert reply.sources == [{"id": bot.article.pk, "title": "Card delivery", "url": bot.article.url, "score": 0.9123, "n": 1}]
         assert reply.model_versions == {"intent": 7, "retrieval_index": 4, "responder": 2}
         assert isinstance(reply.latency_ms, int) and 0 <= reply.latency_ms < 10_000
         customer = Message.objects.get(pk=exchange.message.pk)
@@ -286,6 +312,23 @@ class TestHandoffs:
         conversation.refresh_from_db()
         assert exchange.reply.role == Message.Role.BOT and exchange.reply.text == "I'll pass you to a colleague."
         assert conversation.status == Conversation.Status.WAITING_FOR_AGENT and conversation.escalated_at is not None
+
+    def test_a_tier_that_finds_no_answer_hands_off_politely_and_shows_no_bot_reply(self, bot, pipeline, conversation):
+        class NothingFits(fakes.ChunkResponder):
+            tier = "extractive"
+
+            def generate(self, **kwargs):
+                raise NoAnswer(HandoffReason.NOTHING_RELEVANT)
+                yield ""
+
+        pipeline(classifier=bot.classifier, retriever=bot.retriever, responder=NothingFits([]))
+        exchange, tokens = _receive(conversation, "Where is my card?")
+        conversation.refresh_from_db()
+        assert exchange.reply.role == Message.Role.SYSTEM and exchange.reply.handoff_reason == HandoffReason.NOTHING_RELEVANT
+        assert tokens == [HANDOFF_MESSAGES.get(HandoffReason.NOTHING_RELEVANT, DEFAULT_HANDOFF_MESSAGE)]
+        assert conversation.handoff_reason == HandoffReason.NOTHING_RELEVANT
+        assert conversation.status == Conversation.Status.WAITING_FOR_AGENT
+        assert not Message.objects.filter(conversation=conversation, role=Message.Role.BOT).exists()
 
     def test_after_a_handoff_the_bot_is_not_asked_again(self, bot, conversation):
         _receive(conversation, "weather?")

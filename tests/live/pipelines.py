@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from conversations.bot.pipeline import Classification, Pipeline, Source, Turn
 
-ANSWER = ["Your new card ", "usually arrives ", "within 3-5 ", "working days. ", "You can track it ", "in the app."]
+ANSWER = ["Your new card ", "usually arrives ", "within 3-5 ", "working days [1]. ", "You can track it ", "in the app [1]."]
 SOURCE = Source(article_id=1, title="Card delivery", url="https://kestrel.example/help/card-delivery", score=0.91, passage="")
 HUMAN_INTENT = "human_agent"
 

@@ -61,7 +61,7 @@ async def test_a_reply_streams_token_by_token_then_ends_with_its_metadata(applic
     assert end_frame["message_id"] == bot.pk and end_frame["reply_to"] == customer.pk
     assert end_frame["role"] == "bot" and end_frame["status"] == "with_bot"
     assert end_frame["intent"] == "card_arrival" and end_frame["confidence"] == pytest.approx(0.93)
-    assert end_frame["sources"] == [{"id": SOURCE.article_id, "title": SOURCE.title, "url": SOURCE.url, "score": 0.91}]
+    assert end_frame["sources"] == [{"id": SOURCE.article_id, "title": SOURCE.title, "url": SOURCE.url, "score": 0.91, "n": 1}]
     ack = frames[kinds.index("ack")]
     assert ack == {"type": "ack", "client_message_id": "c-1", "message_id": customer.pk, "duplicate": False}
 
