@@ -124,12 +124,27 @@ def _digits(value: str) -> int:
 
 
 def _is_name(value: str, deny: Collection[str]) -> bool:
+    """1-4 words of letters (initials and particles allowed) that do not start or end like a sentence."""
     words = value.split()
     if not 1 <= len(words) <= 4 or not all(_NAME_PART.fullmatch(w) for w in words):
         return False
-    names = [w.lower().strip(".") for w in words if w.lower() not in _PARTICLES]
+    lowered = [w.lower().strip(".") for w in words]
     stop = _function_words()
-    return bool(names) and not any(w in stop or w in deny or len(w) < 2 for w in names)
+    first, last = lowered[0], lowered[-1]
+    if first in stop or first in deny or len(first) < 2:
+        return False
+    # Later words may be surnames that are also words ("Post", "Bank"), but not a sentence's small words.
+    small = _stop_words()
+    return not any(w in small or w in deny for w in lowered[1:] if w not in _PARTICLES and len(w) > 1) and (
+        len(last) > 1 or words[-1].endswith(".") or len(words) > 1
+    )
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 _POSTCODE = re.compile(
@@ -158,7 +173,7 @@ def _shape(kind: str, value: str, deny: Collection[str]) -> tuple[int, int] | No
         return (0, n) if _POSTCODE.fullmatch(value) else None
     if kind == "address":
         words = value.split()
-        return (0, n) if len(words) >= 2 and (digits or "," in value) and not _is_name(value, deny) else None
+        return (0, n) if len(words) >= 2 and digits and re.search(r"[^\W\d_]{2}", value) else None
     if kind == "name":
         return (0, n) if _is_name(value, deny) else None
     return None
@@ -186,7 +201,7 @@ def find_expected(text: str, kinds: Collection[str], deny: Collection[str] = ())
 
 
 _DIGIT_TYPES = frozenset({c.PHONE, c.CARD, c.SSN, c.ACCOUNT_NUMBER, c.ORDER_ID, c.TICKET_ID, c.IBAN})
-_SEPARATOR = r"[\s.\-/()]{0,2}"
+_SEPARATOR = r"[\s.\-/()x]{0,2}"
 
 
 def _known_patterns(entity_type: str, key: str) -> list[str]:

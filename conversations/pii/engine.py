@@ -105,13 +105,18 @@ class Anonymizer:
             Span(r.entity_type, r.start, r.end, r.score)
             for r in self._analyzer.analyze(norm_text, language=self.config.language, score_threshold=self.config.score_threshold)
         ]
+        expected: list[Span] = []
         if context is not None:
-            found = self._in_context(norm_text, found, context)
+            found, expected = self._in_context(norm_text, found, context)
         fixed: dict[Span, str] = {}
         for span, placeholder in find_known(norm_text, known, context.keep_names if context else ()):
             if self.config.is_enabled(span.entity_type):
                 fixed[span] = placeholder
-                found.append(span)
+        # What the dialogue says a value is (the kind asked for, the type it already has) outranks
+        # a context-free guess of another type inside it ("order 25464152153" for a known account).
+        preferred = [*fixed, *expected]
+        found = [s for s in found if not any(p.start <= s.start and s.end <= p.end and p.entity_type != s.entity_type for p in preferred)]
+        found.extend(preferred)
         found.extend(Span(LITERAL, m.start(), m.end(), 1.0) for m in LITERAL_PLACEHOLDER.finditer(norm_text))
         spans: list[tuple[Span, str | None]] = []
         for span in resolve(found, norm_text):
@@ -125,10 +130,9 @@ class Anonymizer:
             spans.append((span._replace(start=start, end=end), placeholder))
         return spans
 
-    def _in_context(self, text: str, found: list[Span], context: DialogueContext) -> list[Span]:
-        """Add the bare answers the previous turn asked for; drop what is not personal here."""
-        deny = self._deny
-        found = found + [s for s in find_expected(text, context.expects, deny) if self.config.is_enabled(s.entity_type)]
+    def _in_context(self, text: str, found: list[Span], context: DialogueContext) -> tuple[list[Span], list[Span]]:
+        """Drop what is not personal here; and the bare answers the previous turn asked for."""
+        expected = [s for s in find_expected(text, context.expects, self._deny) if self.config.is_enabled(s.entity_type)]
         kept = []
         for span in found:
             value = text[span.start:span.end]
@@ -144,7 +148,7 @@ class Anonymizer:
             ):
                 continue
             kept.append(span)
-        return kept
+        return kept, [s for s in expected if not (context.allow and is_allowed(s.entity_type, text[s.start:s.end], context.allow))]
 
     @property
     def _deny(self) -> frozenset[str]:

@@ -84,14 +84,23 @@ class FilteredSpacyRecognizer(SpacyRecognizer):
             if span is None:
                 continue
             entity_type = relabel_ner(text, span[0], result.entity_type)
+            cued = False
             for cue_type, start, end in cues:
                 if start < span[1] and end > span[0]:
-                    entity_type = cue_type  # the words around the name decide its type
+                    entity_type, cued = cue_type, True  # the words around the name decide its type
+            if entity_type == c.LOCATION and not cued and _in_question(text, span[0], span[1]):
+                continue  # "Do you have a branch in Leeds?": a place asked about locates no one
             if entity_type == c.LOCATION and not self._keep_countries and is_country(text[span[0]:span[1]]):
                 continue
             if entity_type in self._wanted:
                 results.append(_result(self, entity_type, span[0], span[1], result.score))
         return results
+
+
+def _in_question(text: str, start: int, end: int) -> bool:
+    """The sentence around [start, end) is a question (ends with "?")."""
+    after = re.search(r"[.!?\n]", text[end:])
+    return after is not None and after.group() == "?"
 
 
 def build_recognizers(config: c.PiiConfig) -> list[EntityRecognizer]:
