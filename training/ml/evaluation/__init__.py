@@ -1,0 +1,1 @@
+"""Answer-quality evaluation, pure: the held-out file format, the offline grounding checker, the report."""
