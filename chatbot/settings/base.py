@@ -95,6 +95,7 @@ CHAT_PIPELINE_PROVIDER = env_str("CHAT_PIPELINE_PROVIDER", "training.serving.pip
 CHAT_WARM_UP_ON_START = env_bool("CHAT_WARM_UP_ON_START", True)
 from chatbot.settings.audit import *  # noqa: E402,F401,F403
 from chatbot.settings.chat import *  # noqa: E402,F401,F403
+from chatbot.settings.evaluation import *  # noqa: E402,F401,F403
 from chatbot.settings.privacy import *  # noqa: E402,F401,F403
 from chatbot.settings.responder import *  # noqa: E402,F401,F403
 from chatbot.settings.retrieval import *  # noqa: E402,F401,F403

@@ -7,3 +7,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public_create": 
 # Training tests activate versions straight after training; tests/audit turns these on where it tests them.
 AUDIT_GATE_ENABLED = False
 AUDIT_ON_NEW_VERSION = False
+# The answer-quality gate likewise; tests/evaluation turns it on where it tests it.
+ANSWER_GATE_ENABLED = False
+ANSWER_EVAL_ON_NEW_VERSION = False
