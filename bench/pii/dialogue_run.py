@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = o["f2"] / b["f2"] if b["f2"] else float("inf")
         print(f"\nover the types stock Presidio recognizes ({', '.join(sorted(STOCK_COVERED))}):")
         print(f"ours P {o['precision']:.3f} R {o['recall']:.3f} F2 {o['f2']:.3f}; stock P {b['precision']:.3f} "
-              f"R {b['recall']:.3f} F2 {b['f2']:.3f}, over-scrub {b['over_scrub_rate']:.4f}; ours/stock F2 = {ratio:.2f}")
+              f"R {b['recall']:.3f} F2 {b['f2']:.3f}, over-scrub {base['over_scrub_rate']:.4f}; ours/stock F2 = {ratio:.2f}")
         for t in sorted(STOCK_COVERED & set(base["types"])):
             print(f"  {t}: stock R {base['types'][t]['recall']:.3f} P {base['types'][t]['precision']:.3f}")
         figures["stock_covered"] = {"ours": o, "stock": base["types"], "stock_over_scrub_rate": base["over_scrub_rate"],
