@@ -53,7 +53,7 @@ KIND_TYPES: dict[str, str] = {
 
 # What each kind is called. Checked in this order; a matched phrase is blanked so "email address"
 # is not also an address and "user name" not also a name.
-_W = r"(?:\W+\w+){0,3}?\W+"  # up to three words between
+_W = r"(?:\W+\w+){0,6}?\W+"  # up to six words between ("order is this about? The number")
 _VOCABULARY: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re.IGNORECASE)) for kind, rx in (
     ("email", r"\be-?mail(?:\s+address)?\b"),
     ("username", r"\b(?:user\s?-?name|user\s?id|log\s?-?in(?:\s+(?:name|id))?|screen\s?name|handle|sign\s?-?in\s+(?:name|with))\b"),
@@ -219,10 +219,11 @@ def find_known(text: str, mapping: Mapping[str, str], keep: Collection[str] = ()
     """Occurrences of values the conversation holds (any casing, their parts), with their placeholders."""
     found = []
     lowered = text.casefold() if len(text.casefold()) == len(text) else None
+    small = _stop_words()
     for key, placeholder in mapping.items():
         match = PLACEHOLDER.fullmatch(placeholder)
-        if match is None or key.startswith("\0"):
-            continue
+        if match is None or key.startswith("\0") or key.casefold() in small:
+            continue  # a purged original, or a small word taken for a value once ("the username you...")
         entity_type = match.group(1)
         for pattern in _known_patterns(entity_type, key.casefold()):
             if entity_type in (c.PERSON, c.LOCATION) and pattern in keep:

@@ -15,7 +15,7 @@ from .detectors.address import find_addresses
 from .detectors.contact import EMAIL_REGEX, OBFUSCATED_EMAIL_REGEX, find_urls
 from .detectors.countries import is_country
 from .detectors.context import compile_id_patterns, find_credentials, find_dates_of_birth, find_ids
-from .detectors.names import clean_ner_span, find_person_context, find_place_context, relabel_ner
+from .detectors.names import clean_ner_span, find_person_context, find_place_context, is_facility_name, relabel_ner
 from .detectors.numeric import find_cards, find_ibans, find_ips, find_ssns
 from .detectors.phone import find_phones
 from .offline import has_public_suffix
@@ -79,11 +79,16 @@ class FilteredSpacyRecognizer(SpacyRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         cues = [(s.entity_type, s.start, s.end) for s in find_person_context(text, self._deny) + find_place_context(text, self._deny)]
         results = []
-        for result in super().analyze(text, [c.PERSON, c.LOCATION], nlp_artifacts):
+        place_end = -2
+        for result in sorted(super().analyze(text, [c.PERSON, c.LOCATION], nlp_artifacts), key=lambda r: r.start):
             span = clean_ner_span(text, result.start, result.end, result.entity_type, self._deny)
-            if span is None:
+            if span is None or is_facility_name(text, span[0], span[1]):
                 continue
             entity_type = relabel_ner(text, span[0], result.entity_type)
+            if entity_type == c.PERSON and 0 <= span[0] - place_end <= 1:
+                entity_type = c.LOCATION  # "Dale Ville": the rest of a place's name
+            if entity_type == c.LOCATION:
+                place_end = span[1]
             cued = False
             for cue_type, start, end in cues:
                 if start < span[1] and end > span[0]:

@@ -55,7 +55,7 @@ _NOT_A_VALUE = frozenset(
     cannot does did do has have had will would should could might must rejected accepted saved stored
     hidden shown visible compromised stolen leaked hacked safe secure insecure case field box manager
     policy requirement requirements rules strength hint hints recovery link email e-mail sms code please
-    thanks number numbers or nor""".split()
+    thanks number numbers or nor you me him us them they he she we i""".split()
 )
 _SEP = r"(?P<sep>[ \t]*(?:[,;]?[ \t]*(?:(?:it's|it is|its|is|was|would be)\b|=|:|-))[ \t]*|[ \t]+)"
 _USERNAME = re.compile(

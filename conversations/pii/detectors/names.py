@@ -171,6 +171,17 @@ def looks_like_name(value: str, deny: Collection[str] = ()) -> bool:
     )
 
 
+_FACILITY_AFTER = re.compile(
+    r"^(?:-[\w'’]+)*[ \t]+(?:office|branch|store|shop|centre|center|airport|station|mall|outlet|hotel|hospital|campus|depot)s?\b",
+    re.IGNORECASE,
+)
+
+
+def is_facility_name(text: str, start: int, end: int) -> bool:
+    """"the Teruel office": a name between "the" and a facility is a place's or branch's name, nobody's."""
+    return text[max(0, start - 4):start].lower() == "the " and bool(_FACILITY_AFTER.match(text[end:end + 40]))
+
+
 _PLACE_PREPOSITION = re.compile(r"\b(?:in|near)[ \t]+$", re.IGNORECASE)
 
 
