@@ -104,9 +104,52 @@ class BiasAudit(models.Model):
         return f"audit #{self.pk} of {self.model_version} ({self.verdict or self.status})"
 
 
-class ActivationOverride(models.Model):
-    """Who activated a version despite its bias audit, when and why."""
+class AnswerEvaluation(models.Model):
+    """One answer-quality evaluation of a responder version on the dev split (training/registry/answer_gate.py):
+    evaluate_bot for the extractive tier and for the version's generative tier, and the conversation tests."""
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="answer_evaluations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=20, default="manual", help_text="new_version (automatic) or manual.")
+    split = models.CharField(max_length=200, blank=True, help_text="The held-out file it ran on (the dev split).")
+    passed = models.BooleanField(null=True, blank=True, help_text="The tier that will answer met every floor and the conversation tests passed.")
+    serves_answers = models.BooleanField(null=True, blank=True, help_text="The generative tier won on dev and answers.")
+    summary = models.JSONField(default=dict, blank=True, help_text="Floors, each tier's figures (no items), the stories, the reasons.")
+    report_path = models.CharField(max_length=500, blank=True, help_text="Folder of the full reports (one JSON per tier).")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    activate_on_pass = models.BooleanField(default=False, help_text="A training run asked to activate this version once it passes.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["model_version", "status"])]
+        permissions = [("override_answer_gate", "Can activate a responder version whose answer evaluation did not pass")]
+
+    def __str__(self) -> str:
+        verdict = {True: "passed", False: "failed"}.get(self.passed, self.status)
+        return f"answer evaluation #{self.pk} of {self.model_version} ({verdict})"
+
+
+class ActivationOverride(models.Model):
+    """Who activated a version despite its bias audit (gate "bias") or its answer evaluation (gate "answers")."""
+
+    class Gate(models.TextChoices):
+        BIAS = "bias", "Bias audit"
+        ANSWERS = "answers", "Answer quality"
+
+    gate = models.CharField(max_length=10, choices=Gate.choices, default=Gate.BIAS)
+    answer_evaluation = models.ForeignKey(AnswerEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
+                                          help_text="The answer evaluation overridden (gate answers).")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="activation_overrides")
     audit = models.ForeignKey(BiasAudit, null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
                               help_text="The audit overridden; empty when the version had no finished audit.")
@@ -119,4 +162,4 @@ class ActivationOverride(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"override of {self.model_version} by {self.user} ({self.audit_state})"
+        return f"{self.gate} override of {self.model_version} by {self.user} ({self.audit_state})"

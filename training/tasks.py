@@ -8,6 +8,7 @@ later runs through ``execute_run``.
 from celery import shared_task
 
 from training.audit.job import audit_execute
+from training.evaluation.job import answer_evaluation_execute
 from training.registry.runs import run_execute
 
 OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
@@ -42,3 +43,9 @@ def train_responder(run_id: int) -> int | None:
 def audit_model_version(audit_id: int) -> str | None:
     result = audit_execute(audit_id=audit_id)
     return None if result is None else (result.verdict or result.status)
+
+
+@shared_task(name="training.tasks.evaluate_answers", **OPTIONS)
+def evaluate_answers(evaluation_id: int) -> str | None:
+    result = answer_evaluation_execute(evaluation_id=evaluation_id)
+    return None if result is None else ({True: "passed", False: "failed"}.get(result.passed) or result.status)

@@ -64,7 +64,9 @@ def serving(pipeline: Pipeline) -> Iterator[RecordingPipeline]:
         _recorder = None
 
 
-def _outcome(recorder: RecordingPipeline, reply: Message | None, status: str, ttft: float | None, total: float) -> Outcome:
+def outcome_of(recorder: RecordingPipeline, reply: Message | None, status: str, ttft: float | None = None,
+               total: float = 0.0) -> Outcome:
+    """What the served path did with the last message: the stored reply, its sources and the pipeline's verdict."""
     decision = recorder.decision
     text = reply.text if reply is not None else ""
     handed_off = status == Conversation.Status.WAITING_FOR_AGENT or reply is None or reply.role != Message.Role.BOT
@@ -98,7 +100,7 @@ def item_run(item: EvalItem, recorder: RecordingPipeline) -> Outcome:
         exchange = customer_message_receive(conversation=conversation, text=item.question, on_token=on_token)
         total = (time.perf_counter() - started) * 1000
         ttft = (first[0] - started) * 1000 if first else None
-        outcome = _outcome(recorder, exchange.reply, exchange.status, ttft, total)
+        outcome = outcome_of(recorder, exchange.reply, exchange.status, ttft, total)
         transaction.set_rollback(True)
     return outcome
 

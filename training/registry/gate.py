@@ -99,6 +99,6 @@ def gate_check(*, version: ModelVersion, user: AbstractBaseUser | None, override
             raise ActivationRefused("Overriding the bias-audit gate needs the 'override_audit_gate' permission; "
                                     "the active version is unchanged.")
         return ActivationOverride.objects.create(model_version=version, audit=audit, audit_state=state, user=user, reason=reason)
-    if ActivationOverride.objects.filter(model_version=version, audit=audit).exists():
+    if ActivationOverride.objects.filter(model_version=version, audit=audit, gate=ActivationOverride.Gate.BIAS).exists():
         return None
     raise ActivationRefused(gate_message(version, state, audit) + " The active version is unchanged.")

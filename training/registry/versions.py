@@ -16,6 +16,13 @@ from training.errors import ActivationRefused
 from training.kinds import KindSpec, kind_find
 from training.ml.common.errors import MLError
 from training.models import BiasAudit, ModelVersion, TrainingRun
+from training.registry.answer_gate import (
+    answer_evaluation_on_new_version,
+    answer_evaluation_queue,
+    answer_gate_applies,
+    answer_gate_check,
+    answer_gate_state,
+)
 from training.registry.attempts import run_still_mine
 from training.registry.gate import audit_on_new_version, audit_queue, gate_applies, gate_check, gate_state
 
@@ -41,6 +48,7 @@ def version_register(*, kind: str, artifact_path: str | Path, run: TrainingRun |
             format_version=format_version,
         )
         audit_on_new_version(version=version)
+        answer_evaluation_on_new_version(version=version)
     return version
 
 
@@ -69,6 +77,7 @@ def version_activate(*, version: ModelVersion, user: AbstractBaseUser | None = N
     transaction, so a later refusal (a corrupt artifact) leaves no override behind.
     """
     gate_check(version=version, user=user, override_reason=override_reason)
+    answer_gate_check(version=version, user=user, override_reason=override_reason)
     artifact_check(version)
     ModelVersion.objects.select_for_update().filter(kind=version.kind, is_active=True).exclude(pk=version.pk).update(is_active=False)
     version.is_active, version.activated_at = True, timezone.now()
@@ -91,9 +100,16 @@ def version_rollback(*, kind: str, user: AbstractBaseUser | None = None, overrid
 
 
 def activate_after_training(*, version: ModelVersion, user: AbstractBaseUser | None) -> None:
-    """A run started with ``activate``: activate now if the gate allows, else once the audit passes."""
-    if not gate_applies(version) or gate_state(version)[0] == "passed":
+    """A run started with ``activate``: activate now if the gates allow, else once the audit (and the
+    answer evaluation) passes: whichever finishes last activates it."""
+    audit_ok = not gate_applies(version) or gate_state(version)[0] == "passed"
+    answers_ok = not answer_gate_applies(version) or answer_gate_state(version)[0] == "passed"
+    if audit_ok and answers_ok:
         version_activate(version=version, user=user)
+        return
+    if not answers_ok:
+        _activate_after_evaluation(version=version, user=user)
+    if audit_ok:
         return
     with transaction.atomic():
         pending = version.audits.select_for_update().filter(status__in=[BiasAudit.Status.QUEUED, BiasAudit.Status.RUNNING])
@@ -104,6 +120,18 @@ def activate_after_training(*, version: ModelVersion, user: AbstractBaseUser | N
             audit.activate_on_pass = True
             audit.save(update_fields=["activate_on_pass"])
     logger.info("%s will be activated once audit #%s passes", version, audit.pk)
+
+
+def _activate_after_evaluation(*, version: ModelVersion, user: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        pending = version.answer_evaluations.select_for_update().filter(status__in=[BiasAudit.Status.QUEUED, BiasAudit.Status.RUNNING])
+        evaluation = pending.order_by("-pk").first()
+        if evaluation is None:
+            answer_evaluation_queue(version=version, user=user, trigger="new_version", activate_on_pass=True)
+        else:
+            evaluation.activate_on_pass = True
+            evaluation.save(update_fields=["activate_on_pass"])
+    logger.info("%s will be activated once its answer evaluation passes", version)
 
 
 def version_evaluation(version: ModelVersion) -> dict[str, Any] | None:
