@@ -15,6 +15,12 @@ RETRIEVAL_REBUILD_ON_CHANGE = env_bool("RETRIEVAL_REBUILD_ON_CHANGE", True)
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 3)
 # Weight of the last customer turns mixed into the query (docs/benchmarks.md, retrieval section 4).
 RETRIEVAL_HISTORY_WEIGHT = env_float("RETRIEVAL_HISTORY_WEIGHT", 0.5)
+# How many of the last customer turns join the query (dense and lexical).
+RETRIEVAL_HISTORY_TURNS = env_int("RETRIEVAL_HISTORY_TURNS", 2)
 # Ranking bonus of articles tagged with the predicted intent (0 disables the intent prior). 0.1 raised
 # recall@1 on held-out demo questions from 0.833 to 0.897 with a real classifier (docs/benchmarks.md).
 RETRIEVAL_INTENT_BOOST = env_float("RETRIEVAL_INTENT_BOOST", 0.1)
+# Answer-or-hand-off (conversations/bot/answerability.py): a message the intent model calls out of scope
+# is still answered when the best source's relevance reaches this (the knowledge base clearly covers it);
+# above 1: never. Relevance is the index's fused score (training/ml/retrieval/fusion.py).
+RETRIEVAL_CONFIDENT_SCORE = env_float("RETRIEVAL_CONFIDENT_SCORE", 0.55)

@@ -21,6 +21,10 @@ class Classification:
 
 @dataclass(frozen=True)
 class Source:
+    """A knowledge-base passage the reply may cite. ``score`` is the retrieval relevance the floors read:
+    for a hybrid index (format 2) the fused (1 - w) x cosine + w x saturated BM25 (training/ml/retrieval/
+    fusion.py), for an older dense-only index the cosine similarity; without the intent boost."""
+
     article_id: int
     title: str
     url: str

@@ -76,7 +76,9 @@ class TestDecide:
             def classify(self, text: str) -> Classification:
                 return Classification(intent="card_arrival", confidence=0.31, out_of_scope=True, model_version=7)
 
-        parts = _parts(classifier=Unsure())
+        # A weak source: a confident one would let retrieval overrule the doubt (conversations/bot/answerability.py).
+        weak = Source(article_id=5, title="Card delivery", url="https://help.example/card", score=0.3, passage="3-5 days")
+        parts = _parts(classifier=Unsure(), retriever=fakes.IntentRetriever({"card_arrival": [weak]}))
         decision = Pipeline(**parts).decide(text="card thing maybe", history=[])
         assert decision.handoff_reason is HandoffReason.LOW_CONFIDENCE
         assert decision.classification.intent == "card_arrival"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,7 @@ def test_importing_the_package_loads_no_heavy_library() -> None:
 def test_artifact_layout_and_meta(demo_index, demo_articles) -> None:
     artifact, retriever = demo_index
     meta = json.loads((artifact.path / "meta.json").read_text())
-    assert meta["kind"] == "retrieval-index" and meta["format_version"] == 1
+    assert meta["kind"] == "retrieval-index" and meta["format_version"] == 2
     assert meta["dimension"] == 384 and meta["index_type"] == "flat" == artifact.index_type
     assert meta["counts"]["articles"] == len(demo_articles)
     assert meta["counts"]["passages"] == artifact.n_passages >= len(demo_articles)
@@ -110,15 +111,15 @@ def test_history_and_intent_prior(demo_index) -> None:
     tags = retriever.article_intents[target]
     boosted = retriever.search("I want to change my pin", k=3, intent=tags[0], intent_boost=1.0)
     assert boosted[0].article_id in {a for a, t in retriever.article_intents.items() if tags[0] in t}
-    assert boosted[0].score == pytest.approx(boosted[0].similarity + 1.0, abs=1e-5)
+    assert boosted[0].score == pytest.approx(boosted[0].relevance + 1.0, abs=1e-5)
 
 
 def test_relevance_floor(demo_index) -> None:
     _, retriever = demo_index
     on_topic = retriever.search("someone used my card and I don't recognise the payment", k=3)
-    assert relevant(on_topic), on_topic[0].similarity
+    assert relevant(on_topic), on_topic[0].relevance
     off_topic = retriever.search("how do I bake sourdough bread", k=3)
-    assert relevant(off_topic) == [], off_topic[0].similarity
+    assert relevant(off_topic) == [], off_topic[0].relevance
     assert relevant(on_topic, min_score=1.01) == []
     assert 0.0 < DEFAULT_MIN_SCORE < 1.0
 
@@ -194,6 +195,9 @@ def test_artifact_problems_are_refused(tmp_path, demo_index, demo_articles) -> N
     bad.mkdir()
     for name in ("index.faiss", "passages.jsonl", "entries.jsonl", "articles.jsonl", "meta.json"):
         (bad / name).write_bytes((artifact.path / name).read_bytes())
+    with pytest.raises(ArtifactError, match="incomplete: missing lexical/"):
+        Retriever.load(bad)
+    shutil.copytree(artifact.path / "lexical", bad / "lexical")
     meta = json.loads((bad / "meta.json").read_text())
     (bad / "meta.json").write_text(json.dumps(meta | {"format_version": 99}))
     with pytest.raises(ArtifactError, match="format_version"):

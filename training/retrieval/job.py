@@ -30,6 +30,10 @@ KIND = "retrieval_index"
 # higher floor than articles alone.
 MIN_SCORE_ARTICLES_ONLY = DEFAULT_MIN_SCORE
 MIN_SCORE_WITH_EXAMPLES = 0.475
+# A hybrid index's floors read the fused relevance ((1 - w) x cosine + w x saturated BM25, with the
+# default weights): chosen on the dev split of the held-out answer set by bench/retrieval/tune_heldout.py.
+MIN_SCORE_HYBRID_ARTICLES_ONLY = 0.25
+MIN_SCORE_HYBRID_WITH_EXAMPLES = 0.35
 TITLE_CHECK_LIMIT = 200
 
 
@@ -46,6 +50,12 @@ def index_config(parameters: dict[str, Any]) -> RetrievalConfig:
     return config
 
 
+def default_min_score(*, lexical: bool, keys: bool) -> float:
+    if lexical:
+        return MIN_SCORE_HYBRID_WITH_EXAMPLES if keys else MIN_SCORE_HYBRID_ARTICLES_ONLY
+    return MIN_SCORE_WITH_EXAMPLES if keys else MIN_SCORE_ARTICLES_ONLY
+
+
 def index_build(run: TrainingRun, folder: Path, progress: Progress) -> RunOutcome:
     params = run.parameters
     index_examples = params.get("index_examples", True)
@@ -54,7 +64,7 @@ def index_build(run: TrainingRun, folder: Path, progress: Progress) -> RunOutcom
     config = index_config(params)
     min_score = params.get("min_score")
     if min_score is None:
-        min_score = MIN_SCORE_WITH_EXAMPLES if snapshot.keys else MIN_SCORE_ARTICLES_ONLY
+        min_score = default_min_score(lexical=config.lexical, keys=bool(snapshot.keys))
     digest = snapshot_hash(snapshot, config, min_score)
     active = ModelVersion.objects.filter(kind=KIND, is_active=True).first()
     if active is not None and active.data_hash == digest and not params.get("force"):
@@ -85,5 +95,6 @@ def _title_check(folder: Path, snapshot: KnowledgeSnapshot) -> dict[str, Any]:
     retriever = retriever_load(folder)
     articles = snapshot.articles[:TITLE_CHECK_LIMIT]
     vectors = encode(retriever.encoder, [a.title for a in articles])
-    found = sum(retriever.search_vector(v.reshape(1, -1), k=1)[0].article_id == a.id for v, a in zip(vectors, articles))
+    found = sum(retriever.search_vector(v.reshape(1, -1), k=1, text=a.title)[0].article_id == a.id
+                for v, a in zip(vectors, articles))
     return {"title_recall@1": round(found / len(articles), 4), "titles": len(articles)}

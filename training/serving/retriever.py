@@ -13,7 +13,7 @@ from conversations.bot.pipeline import Source, Turn
 from conversations.models import KnowledgeArticle, Message
 from training.kinds import ServedRow
 from training.ml.common.batching import MicroBatcher
-from training.ml.retrieval import DEFAULT_HISTORY_TURNS, DEFAULT_MIN_SCORE, RetrievalDataError, Retriever, read_artifact_meta
+from training.ml.retrieval import DEFAULT_MIN_SCORE, RetrievalDataError, Retriever, read_artifact_meta
 from training.ml.retrieval.encoder import encode, resolve_model
 from training.ml.retrieval.retriever import combine_query_vectors
 
@@ -22,7 +22,8 @@ MAX_QUERY_CHARS = 2000
 
 class ServedRetriever:
     """Search with the customer's text, their recent turns and (when RETRIEVAL_INTENT_BOOST > 0) the
-    predicted intent; return the relevant passages, best first. An empty list hands off."""
+    predicted intent; return the relevant passages (relevance at or above the version's floor), best
+    first. An empty list hands off. Hybrid (dense + BM25) when the index has a lexical part."""
 
     def __init__(self, retriever: Any, version: int, *, min_score: float) -> None:
         self.retriever, self.version, self.min_score = retriever, version, float(min_score)
@@ -51,19 +52,22 @@ class ServedRetriever:
         """
         if not text.strip():
             raise RetrievalDataError("the query is empty")
-        turns = tuple(t for t in history if t.strip())[-DEFAULT_HISTORY_TURNS:]
-        query = self._embed((text, turns, settings.RETRIEVAL_HISTORY_WEIGHT))
+        weight = settings.RETRIEVAL_HISTORY_WEIGHT
+        turns = tuple(t for t in history if t.strip())[-settings.RETRIEVAL_HISTORY_TURNS:] if weight > 0 else ()
+        query = self._embed((text, turns, weight))
         boost = settings.RETRIEVAL_INTENT_BOOST if intent else 0.0
-        hits = self.retriever.search_vector(query, k=k or settings.RETRIEVAL_TOP_K, intent=intent, intent_boost=boost)
+        hits = self.retriever.search_vector(query, k=k or settings.RETRIEVAL_TOP_K, intent=intent, intent_boost=boost,
+                                            text=text, history=turns, history_weight=weight)
         return live_hits(hits)
 
     def is_relevant(self, hit: Any) -> bool:
-        return hit.similarity >= self.min_score
+        return hit.relevance >= self.min_score
 
     def retrieve(self, *, text: str, history: list[Turn], intent: str | None) -> list[Source]:
         turns = [t.text for t in history if t.role == Message.Role.CUSTOMER]
         hits = [h for h in self.search(text, history=turns, intent=intent) if self.is_relevant(h)]
-        return [Source(article_id=int(h.article_id), title=h.title, url=h.url, score=h.similarity, passage=h.passage) for h in hits]
+        return [Source(article_id=int(h.article_id), title=h.title, url=h.url, score=h.relevance, passage=h.passage)
+                for h in hits]
 
 
 def live_hits(hits: Sequence[Any]) -> list[Any]:

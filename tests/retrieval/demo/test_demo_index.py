@@ -140,6 +140,6 @@ def test_the_predicted_intent_ranks_its_articles_higher(index, settings):
     tagged = index.targets["transfer_fee"]
     hits = served.search("I was charged for sending money", k=5, intent="transfer_fee")
     assert any(int(h.article_id) in tagged for h in hits)
-    assert all(round(h.score - h.similarity, 4) == (0.1 if int(h.article_id) in tagged else 0.0) for h in hits)
+    assert all(round(h.score - h.relevance, 4) == (0.1 if int(h.article_id) in tagged else 0.0) for h in hits)
     settings.RETRIEVAL_INTENT_BOOST = 0.0
-    assert all(h.score == h.similarity for h in served.search("I was charged for sending money", k=5, intent="transfer_fee"))
+    assert all(h.score == h.relevance for h in served.search("I was charged for sending money", k=5, intent="transfer_fee"))

@@ -1,4 +1,4 @@
-"""build_index: articles -> passages -> embeddings -> FAISS index, published as an artifact folder."""
+"""build_index: articles -> passages -> embeddings -> FAISS index (+ BM25 indexes), published as an artifact folder."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from training.ml.retrieval.data import Article, data_hash, hf_token_offsets, spl
 from training.ml.retrieval.encoder import embedding_dimension, encode, load_encoder, resolve_model
 from training.ml.retrieval.errors import RetrievalDataError
 from training.ml.retrieval.index import build_faiss, choose_index_type
+from training.ml.retrieval.lexical import save_lexical
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,11 @@ def build_index(
     first_passage = {}
     for p in passages:
         first_passage.setdefault(p.article_id, p.passage_id)
+    lexical_texts = [p.text for p in passages]  # the title is its own lexical field
     entries = [{"passage_id": p.passage_id, "article_id": p.article_id, "source": "passage"} for p in passages]
     for text, aid in extra_keys:
         texts.append(str(text).strip())
+        lexical_texts.append(str(text).strip())
         entries.append({"passage_id": first_passage[aid], "article_id": aid, "source": "key"})
 
     vectors = encode(encoder, texts, batch_size=config.batch_size)
@@ -90,6 +93,8 @@ def build_index(
         with (scratch / ENTRIES_FILE).open("w", encoding="utf-8") as handle:
             for e in entries:
                 handle.write(json.dumps(e, ensure_ascii=False) + "\n")
+        lexical = (save_lexical(scratch, entry_texts=lexical_texts, titles=[a.title for a in articles])
+                   if config.lexical else None)
         (scratch / "articles.jsonl").write_text(
             "".join(json.dumps({"id": a.id, "title": a.title, "url": a.url, "intents": list(a.intents)}) + "\n" for a in articles),
             encoding="utf-8",
@@ -109,6 +114,7 @@ def build_index(
             "overlap_tokens": overlap,
             "model_max_seq_length": window,
             "config": config.to_dict(),
+            "lexical": lexical,
             "build_seconds": round(time.perf_counter() - started, 3),
         }
         write_artifact_meta(scratch, meta)
