@@ -16,3 +16,6 @@ PII_VAULT_KEYS = env_list("PII_VAULT_KEYS")
 # The organisation's own public details (phone numbers, addresses, e-mail addresses, URLs) that are never
 # personal data, in addition to those in published knowledge-base articles (docs/privacy.md, allow-list).
 PII_ORGANISATION_VALUES = env_list("PII_ORGANISATION_VALUES")
+# Folders besides CHATBOT_MODEL_DIR where files may hold personal data (transcript exports...):
+# erasing a person (docs/privacy.md) redacts their values in every text file found under them.
+PII_ERASURE_DIRS = env_list("PII_ERASURE_DIRS")
