@@ -107,3 +107,15 @@ def test_an_unevaluated_version_is_refused_and_an_evaluation_that_cannot_run_is_
     assert evaluation.status == AnswerEvaluation.Status.FAILED and "Nothing to evaluate" in evaluation.error
     with pytest.raises(ActivationRefused, match="could not run"):
         answer_gate_check(version=responder_v1, user=None)
+
+
+def test_admin_shows_the_evaluation_per_version_and_serves_its_reports(gate_setup, responder_v1, superuser_web):
+    admin_client = superuser_web
+    evaluation = answer_evaluation_execute(evaluation_id=answer_evaluation_queue(version=responder_v1, enqueue=False).pk)
+    listing = admin_client.get("/admin/training/modelversion/").content.decode()
+    assert f"/admin/training/answerevaluation/{evaluation.pk}/change/" in listing
+    page = admin_client.get(f"/admin/training/answerevaluation/{evaluation.pk}/change/").content.decode()
+    assert "answer_accuracy" in page and "extractive.json" in page
+    response = admin_client.get(f"/admin/training/answerevaluation/{evaluation.pk}/download/extractive/")
+    assert response.status_code == 200 and json.loads(b"".join(response.streaming_content))["n"] == 3
+    assert admin_client.get(f"/admin/training/answerevaluation/{evaluation.pk}/download/other/").status_code == 404

@@ -1,4 +1,4 @@
-"""Training in admin: runs and their progress, versions (activate, roll back, reports), bias audits,
+"""Training in admin: runs and their progress, versions (activate, roll back, reports), bias audits, answer evaluations,
 and the knowledge base with its index. Thin over the registry and the capability folders."""
 
-from training.admin import audits, knowledge, runs, versions  # noqa: F401 - each registers its ModelAdmins
+from training.admin import audits, evaluations, knowledge, runs, versions  # noqa: F401 - each registers its ModelAdmins

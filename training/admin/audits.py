@@ -95,6 +95,6 @@ class BiasAuditAdmin(RecordAdminMixin, admin.ModelAdmin):
 
 @admin.register(ActivationOverride)
 class ActivationOverrideAdmin(RecordAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "model_version", "audit_state", "audit", "user", "reason"]
-    list_filter = ["audit_state"]
+    list_display = ["created_at", "model_version", "gate", "audit_state", "audit", "answer_evaluation", "user", "reason"]
+    list_filter = ["gate", "audit_state"]
     readonly_fields = [f.name for f in ActivationOverride._meta.fields]

@@ -15,6 +15,7 @@ from conversations.admin.mixins import RecordAdminMixin
 from conversations.errors import ChatError
 from conversations.models import Message
 from training.admin.audits import audit_link, request_audits
+from training.admin.evaluations import answer_evaluation_link, request_answer_evaluations
 from training.admin.knowledge import index_contents
 from training.intent.evaluation import evaluation_image
 from training.intent.explain import message_explain
@@ -25,10 +26,10 @@ from training.registry.versions import version_activate, version_evaluation, ver
 @admin.register(ModelVersion)
 class ModelVersionAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "version", "is_active", "accuracy", "macro_f1", "serving", index_contents, "report_link", audit_link,
-                    "created_by", "created_at"]
+                    answer_evaluation_link, "created_by", "created_at"]
     list_filter = ["kind", "is_active"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
-    actions = ["activate", "rollback", request_audits]
+    actions = ["activate", "rollback", request_audits, request_answer_evaluations]
 
     def has_activate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("training.activate_modelversion")
