@@ -22,6 +22,7 @@ from training.audit.replies import pii_detector
 from training.audit.request import audit_config
 from training.kinds import AuditInputs, kind_find
 from training.ml.audit import run_audit
+from training.ml.evaluation.dataset import items_load
 from training.models import BiasAudit
 from training.registry.attempts import attempt_claim, attempt_fail
 from training.registry.versions import version_activate
@@ -79,6 +80,11 @@ def _finish(audit_id: int, report: dict, folder: Path) -> BiasAudit:
     return audit
 
 
+def evaluation_messages() -> list[tuple[str, str]]:
+    """The dev split's single-turn questions as (text, kind): what an answering tier's audit perturbs."""
+    return [(item.question, item.kind) for item in items_load(settings.ANSWER_EVAL_DEV_DATA) if not item.history]
+
+
 def _measure(audit: BiasAudit, folder: Path) -> dict:
     config = audit_config()
     version = audit.model_version
@@ -93,6 +99,7 @@ def _measure(audit: BiasAudit, folder: Path) -> dict:
     subject = {"model_version_id": version.pk, "kind": version.kind, "version": version.version,
                "data_hash": version.data_hash, "audit_id": audit.pk}
     handoff = set(Intent.objects.filter(requests_human=True).values_list("name", flat=True))
-    return run_audit(messages=inputs.messages, predict=inputs.predict, reply=reply, pii_detector=detector, handoff_labels=handoff,
+    messages = inputs.messages or (evaluation_messages() if spec is not None and spec.pipeline_role == "responder" else [])
+    return run_audit(messages=messages, predict=inputs.predict, reply=reply, pii_detector=detector, handoff_labels=handoff,
                      config=config, out_dir=folder, subject=subject, intent_reason=intent_reason,
                      responder_reason=responder_reason or "no responder version")

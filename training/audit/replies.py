@@ -10,7 +10,7 @@ from django.conf import settings
 from conversations.pii_engine import anonymizer
 from training.kinds import kind_find
 from training.models import ModelVersion
-from training.serving.pipeline import pipeline_components
+from training.serving.pipeline import pipeline_components, pipeline_for
 
 NO_RESPONDER = "no responder version"
 
@@ -25,10 +25,14 @@ def pipeline_reply_function(*, version: ModelVersion, component: Any = None) -> 
     """
     spec = kind_find(version.kind)
     role = spec.pipeline_role if spec is not None else None
-    pipeline = pipeline_components()
+    # A responder version is audited through the tier that answers with it (its metrics["serves_answers"],
+    # set by its answer evaluation): the generative tier, or the extractive tier that answers instead.
+    answering_tier = role == "responder" and component is None
+    pipeline = pipeline_for(responder_version=version.version) if answering_tier else pipeline_components()
     if role == "responder" and (pipeline.classifier is None or pipeline.retriever is None):
         return None, f"{version.kind} v{version.version} cannot be reached: no intent classifier and knowledge-base index are served"
-    if role is not None and (component is not None or getattr(getattr(pipeline, role), "version", None) != version.version):
+    if not answering_tier and role is not None and (
+            component is not None or getattr(getattr(pipeline, role), "version", None) != version.version):
         if component is None:
             row = {"id": version.pk, "version": version.version, "artifact_path": version.artifact_path,
                    "hyperparameters": version.hyperparameters}

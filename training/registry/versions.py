@@ -47,8 +47,9 @@ def version_register(*, kind: str, artifact_path: str | Path, run: TrainingRun |
             base_model=base_model, hyperparameters=hyperparameters or {}, data_hash=data_hash, metrics=metrics or {},
             format_version=format_version,
         )
-        audit_on_new_version(version=version)
+        # The answer evaluation first: it decides which tier answers, and the audit then measures that tier.
         answer_evaluation_on_new_version(version=version)
+        audit_on_new_version(version=version)
     return version
 
 
