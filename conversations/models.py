@@ -224,3 +224,25 @@ class PiiRevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} revealed {self.entry.placeholder} at {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class PiiErasure(models.Model):
+    """Who erased everything held about a person, when, and how much (never the value itself)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    erased_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=255, blank=True)
+    matched_by = models.CharField(max_length=40, help_text="The kind of value the person was found by (EMAIL, PHONE, text...).")
+    conversations = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    vault_entries = models.PositiveIntegerField(default=0)
+    training_examples = models.PositiveIntegerField(default=0)
+    files = models.JSONField(default=list, blank=True, help_text="Files on disk the person's data was erased from.")
+
+    class Meta:
+        ordering = ["-erased_at"]
+        permissions = [("erase_pii", "Can erase everything held about a person (every erasure is recorded)")]
+        verbose_name = "personal data erasure"
+
+    def __str__(self) -> str:
+        return f"{self.user} erased {self.conversations} conversation(s) at {self.erased_at:%Y-%m-%d %H:%M}"

@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "conversations.view_piivaultentry",
         "conversations.reveal_pii",
         "conversations.view_piireveallog",
+        "conversations.erase_pii",
+        "conversations.view_piierasure",
     ],
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -85,3 +86,24 @@ def vault_rotate_keys(*, batch_size: int = 500) -> int:
         PiiVaultEntry.objects.filter(pk=entry.pk).update(ciphertext=fernet().rotate(bytes(entry.ciphertext)))
         rotated += 1
     return rotated
+
+
+def vault_purge_conversation(*, conversation: Conversation) -> int:
+    """Erase the originals of one conversation now (the customer ended and forgot it)."""
+    return conversation.pii_entries.filter(purged_at__isnull=True).update(ciphertext=None, purged_at=timezone.now())
+
+
+def vault_entries_holding(*, key: Callable[[str], str], value: str) -> tuple[list[PiiVaultEntry], dict[int, list[str]]]:
+    """Entries whose original is ``value`` (compared as ``key`` normalizes), and every kept original of
+    the conversations those entries belong to (decrypted, in memory only), by conversation id."""
+    wanted = key(value)
+    matched: list[PiiVaultEntry] = []
+    originals: dict[int, list[str]] = {}
+    for entry in PiiVaultEntry.objects.filter(ciphertext__isnull=False).iterator(chunk_size=500):
+        original = fernet().decrypt(bytes(entry.ciphertext)).decode()
+        if entry.conversation_id is not None:
+            originals.setdefault(entry.conversation_id, []).append(original)
+        if key(original) == wanted:
+            matched.append(entry)
+    conversations = {e.conversation_id for e in matched if e.conversation_id is not None}
+    return matched, {cid: values for cid, values in originals.items() if cid in conversations}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("conversations/<uuid:public_id>/", views.ConversationDetail.as_view(), name="conversation-detail"),
     path("conversations/<uuid:public_id>/messages/", views.ConversationMessages.as_view(), name="conversation-messages"),
     path("conversations/<uuid:public_id>/close/", views.ConversationClose.as_view(), name="conversation-close"),
+    path("conversations/<uuid:public_id>/forget/", views.ConversationForget.as_view(), name="conversation-forget"),
     path("conversations/<uuid:public_id>/rate/", views.ConversationRate.as_view(), name="conversation-rate"),
     path("examples/import/", views.TrainingExampleImport.as_view(), name="example-import"),
     path("", include(router.urls)),

@@ -107,6 +107,17 @@ class ConversationClose(ConversationMixin, APIView):
         return Response(s.ConversationOut(services.conversation_close(conversation=conversation)).data)
 
 
+class ConversationForget(ConversationMixin, APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="End and forget a conversation: closed, its token revoked, its personal values erased",
+                   request=None, responses={204: None, **_errors(401, 403, 404)})
+    def post(self, request: Request, public_id: str) -> Response:
+        conversation = self.get_conversation(request, public_id, "conversations.change_conversation")
+        services.conversation_forget(conversation=conversation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ConversationRate(ConversationMixin, APIView):
     permission_classes = [AllowAny]
 

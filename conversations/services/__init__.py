@@ -9,6 +9,7 @@ from conversations.services.conversations import (
     conversation_token_revoke,
     message_relabel,
 )
+from conversations.services.erasure import conversation_forget, person_erase
 from conversations.services.messages import Exchange, conversation_request_human, customer_message_receive, message_text_clean
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "conversation_assign",
     "conversation_close",
     "conversation_create",
+    "conversation_forget",
     "conversation_rate",
     "conversation_request_human",
     "conversation_return_to_bot",
@@ -24,4 +26,5 @@ __all__ = [
     "customer_message_receive",
     "message_relabel",
     "message_text_clean",
+    "person_erase",
 ]

@@ -77,6 +77,8 @@
   const composer = el("form", { class: "composer" }, [input, sendBtn]);
   const humanBtn = el("button", { type: "button", class: "secondary human", text: "Talk to a person" });
   const endBtn = el("button", { type: "button", class: "secondary end", text: "End chat" });
+  const forgetBtn = el("button", { type: "button", class: "secondary forget", text: "End and forget",
+    title: "Ends the chat, erases the personal details you gave and removes it from this device" });
   const ratingBox = el("div", { class: "rating", role: "group", "aria-label": "Rate this conversation", hidden: true }, [
     el("p", { text: "How did we do?" }),
   ]);
@@ -87,7 +89,7 @@
   const panel = el("section", { id: "chat-panel", class: "panel", role: "dialog", "aria-label": config.title, hidden: true }, [
     el("header", {}, [el("div", {}, [el("h2", { text: config.title }), statusLine]), closeBtn]),
     log, typingLine, notice, ratingBox,
-    el("div", { class: "actions" }, [humanBtn, endBtn, newBtn]),
+    el("div", { class: "actions" }, [humanBtn, endBtn, forgetBtn, newBtn]),
     composer,
   ]);
   root.append(launcher, panel);
@@ -169,6 +171,7 @@
     input.disabled = sendBtn.disabled = closed;
     humanBtn.hidden = closed || next !== "with_bot";
     endBtn.hidden = closed || !conversation;
+    forgetBtn.hidden = !conversation;
     newBtn.hidden = !closed;
     ratingBox.hidden = !closed;
   }
@@ -390,6 +393,29 @@
     say("Thank you for your feedback.");
   }
 
+  // End and forget: the server closes the conversation, revokes its token and erases the personal values
+  // it held (POST .../forget/); then the conversation leaves this device (storage, log, socket).
+  async function endAndForget() {
+    if (!conversation) return;
+    const { id, token } = conversation;
+    forgetBtn.disabled = true;
+    try {
+      const response = await fetch(`${server}/api/v1/conversations/${id}/forget/`, {
+        method: "POST", mode: "cors", credentials: "omit", headers: { Authorization: `Conversation ${token}` },
+      });
+      // 401: the token was already revoked; there is nothing left to forget on the server.
+      if (!response.ok && response.status !== 401) { say("We could not forget this conversation. Please try again."); return; }
+      if (socket) { const old = socket; socket = null; old.close(); }
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      forget("This conversation has ended and was forgotten.");
+    } catch (e) {
+      say("We could not reach the server. Please try again.");
+    } finally {
+      forgetBtn.disabled = false;
+    }
+  }
+
   function startOver() {
     if (socket) { const old = socket; socket = null; old.close(); }
     clearTimeout(reconnectTimer);
@@ -429,6 +455,7 @@
   closeBtn.addEventListener("click", () => openPanel(false));
   humanBtn.addEventListener("click", requestHuman);
   endBtn.addEventListener("click", () => whenReady(() => send({ type: "close" })));
+  forgetBtn.addEventListener("click", endAndForget);
   window.addEventListener("online", () => { clearTimeout(reconnectTimer); reconnectTimer = null; ensureConnected(); });
 
   resetLog();
