@@ -12,7 +12,7 @@ from training.registry.gate import audit_queue
 PROVIDER = "tests.evaluation.test_audit_messages.polite_replies"
 
 
-def polite_replies(*, version, component=None):  # noqa: ANN001, ANN201 - the AUDIT_REPLY_PROVIDER signature
+def polite_replies(*, version, component=None):
     return (lambda message: ("Cards usually arrive within 3 to 5 working days [1].", "person" in message.lower())), ""
 
 
