@@ -9,6 +9,7 @@ from conversations.errors import ChatError
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = ("Erase everything held about a person, found by one of their values (docs/privacy.md, right to erasure). "
             "The value is read from standard input, so it stays out of the shell history and the process list.")
 
