@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.demo import demo_data_load
+from tests.training.responder_index import demo_index  # noqa: F401 - fixture
 from training.errors import ActivationRefused, TrainingRefused
 from training.models import ModelVersion, TrainingRun
 from training.registry import versions as registry
@@ -61,9 +62,18 @@ def test_too_little_data_fails_the_run_clearly_and_keeps_the_served_version(staf
     assert not list((model_dir / "responder").glob(f"run-{run.pk}-*"))
 
 
-def test_a_base_model_that_cannot_load_fails_the_run(staff, model_dir, settings):
+def test_without_an_active_index_the_run_fails_with_the_reason(staff, model_dir, settings):
     settings.PII_ANONYMIZE = False
     demo_data_load()
+    run = _start(staff, **TINY)
+    assert responder_training_execute(run_id=run.pk) is None
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED and "no active knowledge-base index" in run.error
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("demo_index")
+def test_a_base_model_that_cannot_load_fails_the_run(staff, model_dir):
     run = _start(staff, **TINY, base_model=str(model_dir / "no-such-model"))
     assert responder_training_execute(run_id=run.pk) is None
     run.refresh_from_db()
@@ -71,9 +81,8 @@ def test_a_base_model_that_cannot_load_fails_the_run(staff, model_dir, settings)
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("demo_index")
 def test_a_tiny_run_on_the_demo_data_registers_a_version_that_activates(staff, model_dir, settings):
-    settings.PII_ANONYMIZE = False
-    demo_data_load()
     run = _start(staff, **TINY)
     version = responder_training_execute(run_id=run.pk)
     run.refresh_from_db()
@@ -82,6 +91,7 @@ def test_a_tiny_run_on_the_demo_data_registers_a_version_that_activates(staff, m
     assert version.base_model == settings.RESPONDER_BASE_MODEL
     metrics = version.metrics
     assert metrics["pairs_by_source"]["agent_reply"] > 0 and metrics["pairs_by_source"]["knowledge_base"] > 0
+    assert metrics["pairs_grounding"]["sentences_unsupported"] > 0
     assert metrics["evaluation"]["n_pairs"] == 1 and metrics["evaluation"]["perplexity"] > 1
     assert run.progress["step"] == run.progress["total_steps"] == 1
     registry.version_activate(version=version, user=staff)

@@ -17,7 +17,7 @@ from training.ml.responder import ResponderConfig, read_pairs, train
 from training.ml.responder import evaluate as evaluate_responder
 from training.models import TrainingRun
 from training.registry.versions import version_register
-from training.responder.pairs import responder_pairs_from_db
+from training.responder.pairs import PairStats, responder_pairs_from_db
 
 KIND = "responder"
 # Generating a reply for every held-out pair is the slow part of evaluation on a CPU.
@@ -32,7 +32,8 @@ def responder_config(options: dict[str, Any]) -> ResponderConfig:
 
 def responder_train(run: TrainingRun, folder: Path, progress: Progress) -> RunOutcome:
     config = responder_config({k: v for k, v in run.parameters.items() if k not in PLATFORM_OPTIONS})
-    pairs = responder_pairs_from_db(seed=config.seed)
+    grounding = PairStats()
+    pairs = responder_pairs_from_db(seed=config.seed, stats=grounding)
     # A retried attempt starts clean: the folder of a lost attempt is incomplete.
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,8 @@ def responder_train(run: TrainingRun, folder: Path, progress: Progress) -> RunOu
     sources: dict[str, int] = {}
     for pair in pairs:
         sources[pair.source] = sources.get(pair.source, 0) + 1
-    metrics = {**result.metrics, "evaluation": summary, "examples": evaluation.get("records", [])[:8], "pairs_by_source": sources}
+    metrics = {**result.metrics, "evaluation": summary, "examples": evaluation.get("records", [])[:8],
+               "pairs_by_source": sources, "pairs_grounding": grounding.as_dict()}
     version = version_register(
         kind=KIND, artifact_path=folder, run=run, base_model=config.base_model, hyperparameters=config.to_dict(),
         data_hash=(result.meta.get("data") or {}).get("sha256", ""), metrics=metrics,
