@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
-#   make run   - virtual environment, install, migrate, demo data and logins, web server + Celery worker
+#   make run   - virtual environment, install, then prepare_demo (migrate, demo data, logins, index and intent
+#                model trained in the foreground) and the web server + a Celery worker that fine-tunes the responder
 #   make test  - the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, else SQLite)
 PYTHON ?= python3
 VENV ?= .venv
