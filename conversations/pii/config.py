@@ -24,17 +24,20 @@ TICKET_ID = "TICKET_ID"
 USERNAME = "USERNAME"
 PASSWORD = "PASSWORD"
 URL = "URL"
+# A run of 20 or more digits: longer than any card or account number, so no single value we know,
+# but it may hold one ("a message of 2,000 digits"); replaced whole.
+DIGITS = "DIGITS"
 
 ENTITY_TYPES: tuple[str, ...] = (
     EMAIL, PHONE, CARD, IBAN, IP, SSN, PERSON, LOCATION, ADDRESS, DATE_OF_BIRTH,
-    ORDER_ID, ACCOUNT_NUMBER, TICKET_ID, USERNAME, PASSWORD, URL,
+    ORDER_ID, ACCOUNT_NUMBER, TICKET_ID, USERNAME, PASSWORD, URL, DIGITS,
 )
 
 # Overlap resolution keeps the higher-priority span. Checksummed / strongly shaped
 # values first, then values found through explicit context, then the loose NER types.
 PRIORITY: tuple[str, ...] = (
     IBAN, CARD, EMAIL, URL, IP, SSN, PASSWORD, USERNAME, DATE_OF_BIRTH,
-    ORDER_ID, TICKET_ID, ACCOUNT_NUMBER, PHONE, ADDRESS, PERSON, LOCATION,
+    ORDER_ID, TICKET_ID, ACCOUNT_NUMBER, DIGITS, PHONE, ADDRESS, PERSON, LOCATION,
 )
 
 # Identifier conventions of this product. A regex may capture the value in a group

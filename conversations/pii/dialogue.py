@@ -251,7 +251,7 @@ def is_allowed(entity_type: str, value: str, allow: Collection[str]) -> bool:
     return entity_type in (c.ADDRESS, c.LOCATION) and len(key) >= 4 and any(key in a for a in allow if len(a) > len(key))
 
 
-_BIND_CUE = re.compile(r"(?:listen\w*|bind|bound|serv\w*|running|address|connect\w*)\W{1,3}(?:\w+\W{1,3}){0,3}$", re.IGNORECASE)
+_BIND_CUE = re.compile(r"(?:listen\w*|bind|bound|serv\w*|running|address|interface|host|endpoint|connect\w*)\W{1,3}(?:\w+\W{1,3}){0,3}$", re.IGNORECASE)
 
 
 def is_server_address(text: str, start: int, value: str) -> bool:
@@ -270,5 +270,5 @@ def is_module_name(text: str, start: int, end: int, keep: Collection[str]) -> bo
     before, after = text[start - 1:start] if start else "", text[end:end + 2]
     if (before == "." and start >= 2 and text[start - 2].isalnum()) or (after[:1] == "." and after[1:2].isalnum()):
         return True
-    words = [w.casefold() for w in re.split(r"[\s\-]+", text[start:end]) if w]
-    return bool(words) and all(w in keep for w in words)
+    # spaCy takes a verb next to a library's name along into the span ("Loaded Presidio"): one is enough.
+    return any(w.casefold() in keep for w in re.split(r"[\s\-]+", text[start:end]) if w)

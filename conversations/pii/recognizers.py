@@ -16,7 +16,7 @@ from .detectors.contact import EMAIL_REGEX, OBFUSCATED_EMAIL_REGEX, find_urls
 from .detectors.countries import is_country
 from .detectors.context import compile_id_patterns, find_credentials, find_dates_of_birth, find_ids
 from .detectors.names import clean_ner_span, find_person_context, find_place_context, is_facility_name, relabel_ner
-from .detectors.numeric import find_cards, find_ibans, find_ips, find_ssns
+from .detectors.numeric import find_cards, find_ibans, find_ips, find_long_digit_runs, find_ssns
 from .detectors.phone import find_phones
 from .offline import has_public_suffix
 
@@ -124,6 +124,7 @@ def build_recognizers(config: c.PiiConfig) -> list[EntityRecognizer]:
     add("IbanChecksumRecognizer", [c.IBAN], find_ibans)
     add("SsnRecognizer", [c.SSN], find_ssns)
     add("IpAddressRecognizer", [c.IP], find_ips)
+    add("LongDigitsRecognizer", [c.DIGITS], find_long_digit_runs)
     add("PhoneShapeRecognizer", [c.PHONE], find_phones)
     add("StreetAddressRecognizer", [c.ADDRESS], find_addresses)
     add("DateOfBirthRecognizer", [c.DATE_OF_BIRTH], find_dates_of_birth)

@@ -8,7 +8,8 @@ from collections.abc import Collection
 from ..config import LOCATION, PERSON
 from . import Span
 
-_NAME_WORD = r"[A-ZÀ-ÞŒ][\w'’\-]*"
+# Latin, Greek and Cyrillic capitals (mixed-script messages: "name Иван Петров").
+_NAME_WORD = r"[A-ZÀ-ÞŒΑ-ΩЀ-Я][\w'’\-]*"
 _PARTICLES = frozenset("de da del della di van von der den la le du dos das y e ten ter zu bin al el mc o'".split())
 _PARTICLE = "(?:" + "|".join(sorted(_PARTICLES, key=len, reverse=True)) + ")"
 NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{0,3}}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ..config import CARD, IBAN, IP, SSN
+from ..config import CARD, DIGITS, IBAN, IP, SSN
 from . import Span, window
 
 # Digits with up to three separators between any two of them, so "4111 1111 ...",
@@ -173,3 +173,11 @@ def find_ips(text: str) -> list[Span]:
             continue
         spans.append(Span(IP, match.start(), match.end(), 0.9))
     return spans
+
+
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{20,}(?!\d)")
+
+
+def find_long_digit_runs(text: str) -> list[Span]:
+    """Runs of 20+ digits: no value we know is that long, but one may hide inside."""
+    return [Span(DIGITS, m.start(), m.end(), 0.9) for m in _LONG_DIGITS.finditer(text)]
