@@ -66,6 +66,7 @@ CALLS: dict[str, Call] = {
     "conversation-messages": Call(CONVERSATION, bodies={"POST": {"text": "Where is my card?"}}),
     "conversation-close": Call(CONVERSATION),
     "conversation-rate": Call(CONVERSATION, bodies={"POST": {"rating": 4}}),
+    "conversation-forget": Call(CONVERSATION),
     "example-import": Call(bodies={"POST": _csv}, multipart=True),
     "intent-list": Call(bodies={"POST": {"name": "lost_card"}}),
     "intent-detail": Call({"pk": "intent"}, bodies={"PUT": {"name": "card_arrival", "description": "Card delivery"},

@@ -46,6 +46,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("conversation-messages", "POST"):         (401, 201, 403, 403, 403, 201, 401, 401),
     ("conversation-close", "POST"):            (401, 200, 403, 403, 200, 200, 401, 401),
     ("conversation-rate", "POST"):             (401, 200, 403, 403, 200, 200, 401, 401),
+    ("conversation-forget", "POST"):           (401, 204, 403, 403, 204, 204, 401, 401),
     # content: agents read, staff and integrators manage
     ("intent-list", "GET"):                    (401, 403, 403, 200, 200, 200, 401, 401),
     ("intent-list", "POST"):                   (401, 403, 403, 403, 201, 201, 401, 401),
