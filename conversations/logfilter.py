@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from functools import lru_cache
 from importlib import metadata
@@ -22,7 +23,8 @@ def _log_context() -> DialogueContext:
     names = {name.casefold() for name in sys.modules if "." not in name and not name.startswith("_")}
     for dist in metadata.distributions():
         name = (dist.metadata["Name"] or "").casefold()
-        names.update({name, name.replace("-", "_"), *name.split("-")} - {""})
+        names.update({name, name.replace("-", "_"), *re.split(r"[-_.]", name)})
+    names.update(part for name in list(names) for part in name.split("_"))
     return DialogueContext(keep_names=frozenset(n for n in names if len(n) >= 3), log=True)
 
 
