@@ -43,7 +43,7 @@ def test_report_has_exactly_the_issue_keys_and_scores_each_kind(tmp_path, fake_s
     assert report["ttft_ms_p50"] is not None and report["ttft_ms_p95"] >= report["ttft_ms_p50"]
     assert by_id["q1"]["sources"] == [{"n": 1, "title": CARD_TITLE, "score": 0.9, "cited": True}]
     # The follow-up's earlier message reached the pipeline as history.
-    assert [t.text for t in fake_served.retriever.calls[1]["history"]] == ["I ordered a card yesterday."]
+    assert [t.text for t in fake_served.retriever.calls[2]["history"]] == ["I ordered a card yesterday."]  # [0] is the warm-up
     assert not Conversation.objects.exists() and not Message.objects.exists()
 
 
