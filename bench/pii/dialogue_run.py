@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dialogue import Dialogue, generate_dialogues  # noqa: E402
-from generate import TEST_SEED, ensure_hash_seed  # noqa: E402
-from run import STOCK_TYPES, f_beta, stock  # noqa: E402
+from dialogue import Dialogue, generate_dialogues
+from generate import TEST_SEED, ensure_hash_seed
+from run import STOCK_TYPES, f_beta, stock
 
-from conversations.pii import Anonymizer, DialogueContext, PiiConfig, expected_kinds  # noqa: E402
+from conversations.pii import Anonymizer, DialogueContext, PiiConfig, expected_kinds
 
 Pred = tuple[str, int, int]
 # Our types that stock Presidio has a recognizer for (run.py maps its names onto ours).

@@ -23,16 +23,18 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import TEST_SEED, ensure_hash_seed, generate  # noqa: E402
-from run import percentile, score, timed_run  # noqa: E402
+from generate import TEST_SEED, ensure_hash_seed, generate
+from run import percentile, score, timed_run
 
-from conversations.pii import Anonymizer, PiiConfig  # noqa: E402
+from conversations.pii import Anonymizer, PiiConfig
 
 
 def reference_package(rev: str, into: Path) -> object:
@@ -43,6 +45,10 @@ def reference_package(rev: str, into: Path) -> object:
     (into / "conversations" / "pii").rename(into / "pii_reference")
     sys.path.insert(0, str(into))
     return importlib.import_module("pii_reference")
+
+
+def _detector(engine: Any) -> Callable[[str], list[tuple[str, int, int]]]:
+    return lambda text: [(e.entity_type, e.start, e.end) for e in engine.detect(text)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             "reference": ref.Anonymizer(ref.PiiConfig()).warm_up(),
             "current": Anonymizer(PiiConfig()).warm_up(),
         }
-        detectors = {name: (lambda e: lambda t: [(x.entity_type, x.start, x.end) for x in e.detect(t)])(e) for name, e in engines.items()}
+        detectors = {name: _detector(engine) for name, engine in engines.items()}
         runs: dict[str, dict[str, list[float]]] = {name: {"p50": [], "p95": [], "cpu_p50": []} for name in engines}
         preds = {}
         for _ in range(args.repeats):
