@@ -23,11 +23,12 @@ KIND = "responder"
 # Generating a reply for every held-out pair is the slow part of evaluation on a CPU.
 EVALUATION_PAIRS = 24
 PLATFORM_OPTIONS = ("activate", "evaluation_pairs")
-# The demo's responder (queued by `rundemo`): LoRA on shorter sequences for a fixed number of steps, so
-# it finishes within 15 minutes on two CPU cores (levers measured in docs/benchmarks.md, "Demo responder").
+# The demo's responder (queued by `rundemo`): LoRA for a fixed 16 steps of 8 pairs (about one pass over
+# the demo pairs, which all fit 512 tokens) with a LoRA-sized learning rate, so it finishes within
+# 15 minutes on two CPU cores; each lever's cost is in docs/benchmarks.md ("Demo responder fine-tune").
 DEMO_RESPONDER_PARAMETERS: dict[str, Any] = {
-    "activate": True, "method": "lora", "max_steps": 40, "batch_size": 4, "grad_accum": 2,
-    "max_length": 512, "max_prompt_tokens": 448, "max_reply_tokens": 96, "evaluation_pairs": 8,
+    "activate": True, "method": "lora", "learning_rate": 1e-3, "max_steps": 16, "batch_size": 4, "grad_accum": 2,
+    "max_length": 512, "evaluation_pairs": 8,
 }
 
 
