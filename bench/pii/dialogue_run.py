@@ -17,7 +17,9 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +39,9 @@ Pred = tuple[str, int, int]
 STOCK_COVERED = frozenset(STOCK_TYPES.values())
 
 
-def replay(anonymizer: Anonymizer, dialogue: Dialogue) -> list[list[Pred]]:
+def replay(anonymizer: Anonymizer, dialogue: Dialogue, times: dict[str, list[float]] | None = None) -> list[list[Pred]]:
+    """The dialogue's predictions; with ``times``, each turn's anonymize() wall time in the dialogue
+    ("dialogue": context and the mapping so far) and alone ("alone": no context, no mapping)."""
     mapping: dict[str, str] = {}
     question = ""
     predictions = []
@@ -50,7 +54,13 @@ def replay(anonymizer: Anonymizer, dialogue: Dialogue) -> list[list[Pred]]:
             keep = frozenset(dialogue.agent_name.casefold().split()) if turn.role == "agent" else frozenset()
             context = DialogueContext(keep_names=keep)
             question = turn.text
+        started = time.perf_counter()
         result = anonymizer.anonymize(turn.text, placeholders=mapping, context=context)
+        if times is not None:
+            times["dialogue"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            anonymizer.anonymize(turn.text)
+            times["alone"].append((time.perf_counter() - started) * 1000)
         mapping = result.placeholders
         predictions.append([(e.entity_type, e.start, e.end) for e in result.entities])
     return predictions
@@ -110,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     dialogues = generate_dialogues(args.seed, args.n, heldout=args.set == "heldout")
     config = PiiConfig()
     anonymizer = Anonymizer(config).warm_up()
-    ours = score(dialogues, [replay(anonymizer, d) for d in dialogues])
+    times: dict[str, list[float]] = {"dialogue": [], "alone": []}
+    ours = score(dialogues, [replay(anonymizer, d, times) for d in dialogues])
+    latency = {k: {"p50_ms": statistics.median(v), "p95_ms": sorted(v)[int(0.95 * (len(v) - 1))]} for k, v in times.items()}
     turns = sum(len(d.turns) for d in dialogues)
     print(f"machine: {platform.machine()}, nproc={os.cpu_count()}, seed={args.seed}, set={args.set}, "
           f"dialogues={len(dialogues)}, turns={turns}, PII-free turns={ours['free_turns']}\n")
@@ -119,8 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     for t, row in ours["types"].items():
         print(f"| {t} | {row['gold']} | {row['precision']:.3f} | {row['recall']:.3f} |")
     print(f"\nover-scrub: {ours['free_altered']}/{ours['free_turns']} PII-free turns altered = {ours['over_scrub_rate']:.4f}")
+    print(f"anonymize() per turn, in the dialogue: p50 {latency['dialogue']['p50_ms']:.2f} ms, p95 {latency['dialogue']['p95_ms']:.2f} ms; "
+          f"the same text alone: p50 {latency['alone']['p50_ms']:.2f} ms, p95 {latency['alone']['p95_ms']:.2f} ms; "
+          f"load average {os.getloadavg()[0]:.1f}")
     figures = {"seed": args.seed, "set": args.set, "dialogues": len(dialogues), "turns": turns,
-               "ours": {k: v for k, v in ours.items() if k not in ("misses", "false_positives")}}
+               "ours": {k: v for k, v in ours.items() if k not in ("misses", "false_positives")}, "latency": latency,
+               "load_average_1m": os.getloadavg()[0]}
     if not args.no_baseline:
         ours_cov = score(dialogues, [replay(anonymizer, d) for d in dialogues], STOCK_COVERED)
         base = score(dialogues, stock_predictions(stock(config.spacy_model), dialogues), STOCK_COVERED)
