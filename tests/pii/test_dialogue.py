@@ -102,8 +102,14 @@ def test_the_agents_own_name_stays_in_their_own_messages(anonymizer):
     assert anonymizer.anonymize("Hi, this is Sam from the support team.").text != "Hi, this is Sam from the support team."
 
 
-def test_a_surname_that_is_also_a_place_stays_in_the_person(anonymizer):
-    assert anonymizer.anonymize("My name is Anna Berlin").text == "My name is <PERSON_1>"
+@pytest.mark.parametrize(("text", "expected"), [
+    ("My name is Anna Berlin", "My name is <PERSON_1>"),
+    ("Paul London sent the form", "<PERSON_1> sent the form"),
+    ("I spoke to Kevin Paris yesterday", "I spoke to <PERSON_1> yesterday"),
+])
+def test_a_surname_that_is_also_a_place_stays_in_the_person(anonymizer, text, expected):
+    result = anonymizer.anonymize(text)
+    assert result.text == expected and [e.entity_type for e in result.entities] == ["PERSON"]
 
 
 def test_the_organisations_public_details_are_kept(anonymizer):
