@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,7 +62,11 @@ def main() -> None:
     for key in ("ttft_ms_p50", "ttft_ms_p95"):
         values = [r[key] for r in runs if r[key] is not None]
         summary[key] = round(statistics.median(values), 2) if values else None
-    out = {"label": args.label, "tier": args.tier, "responder_version": args.responder_version, "data": os.path.relpath(args.data, ROOT),
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run([*git, "diff", "--name-only", "HEAD", "--", "training", "conversations", "chatbot"],
+                             check=True, capture_output=True, text=True).stdout.split()
+    out = {"label": args.label, "commit": commit, "uncommitted_code_changes": changed, "tier": args.tier, "responder_version": args.responder_version, "data": os.path.relpath(args.data, ROOT),
            "runs": len(runs), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, shared with other sessions' jobs",
            "active_versions": active, "summary": summary, "per_run": runs, "report": first}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
