@@ -89,7 +89,9 @@ class Responder(Protocol):
     ) -> Iterator[str | TierChange]: ...
 
     # ``generate`` raises NoAnswer (before yielding) when it cannot answer: the pipeline hands off with its reason.
-    # Optional: ``tier: str`` names the answer tier it serves (stored on the reply as Message.answer_tier); a
+    # Optional: ``sources_for(sources) -> sources`` gives the passages the responder answers from (the extractive
+    # tier widens each retrieved passage to its whole article), which the reply's [n] then refer to;
+    # ``tier: str`` names the answer tier it serves (stored on the reply as Message.answer_tier); a
     # ``version`` of None (the extractive tier: no responder model) records no responder version;
     # ``is_handoff(reply: str) -> bool`` says a finished reply that was shown gave up and passes the customer on.
 
@@ -144,6 +146,9 @@ class Pipeline:
         if getattr(self.responder, "version", None) is not None:
             decision.model_versions["responder"] = self.responder.version
         decision.tier = getattr(self.responder, "tier", "")
+        sources_for = getattr(self.responder, "sources_for", None)
+        if sources_for is not None:
+            decision.sources = sources_for(decision.sources)
         chunks = self.responder.generate(text=text, history=history, classification=classification, sources=decision.sources)
         decision.chunks = self._finish_reply(chunks, decision)
         return decision

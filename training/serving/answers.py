@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -87,12 +88,27 @@ def extractive_rules() -> ExtractiveRules:
                            max_sentences=settings.ANSWER_EXTRACTIVE_MAX_SENTENCES)
 
 
+def article_texts(retriever: Any) -> dict[int, str]:
+    """Each indexed article's whole text, paragraph by paragraph, as the served index holds it."""
+    paragraphs: dict[int, list[str]] = {}
+    for passage in getattr(retriever, "passages", ()):
+        if str(passage.article_id).isdigit():
+            paragraphs.setdefault(int(passage.article_id), []).append(passage.text)
+    return {article_id: "\n\n".join(texts) for article_id, texts in paragraphs.items()}
+
+
 class ExtractiveTier:
+    """Answers from the whole articles retrieval found (the best passage alone often holds the question's
+    subject but not its answer, which the next paragraph gives)."""
+
     tier = "extractive"
     version = None  # no responder model: the reply is the index's own text
 
-    def __init__(self, embedder: SentenceEmbedder) -> None:
-        self.embed = embedder
+    def __init__(self, embedder: SentenceEmbedder, articles: dict[int, str] | None = None) -> None:
+        self.embed, self.articles = embedder, articles or {}
+
+    def sources_for(self, sources: list[Source]) -> list[Source]:
+        return [dataclasses.replace(s, passage=self.articles.get(s.article_id) or s.passage) for s in sources]
 
     def answer(self, *, text: str, history: list[Turn], sources: list[Source]) -> ExtractiveAnswer:
         return extract_answer(question=text, history=_customer_turns(history), passages=[s.passage for s in sources],

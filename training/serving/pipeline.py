@@ -16,7 +16,7 @@ from conversations.bot.pipeline import Pipeline
 from conversations.models import Intent
 from training.kinds import kind_for_role
 from training.models import ModelVersion
-from training.serving.answers import ExtractiveTier, GenerativeTier, SentenceEmbedder
+from training.serving.answers import ExtractiveTier, GenerativeTier, SentenceEmbedder, article_texts
 from training.serving.slots import served, served_kinds, served_role
 
 TIERS = ("extractive", "generative")
@@ -32,8 +32,8 @@ def extractive_tier(retriever: Any) -> ExtractiveTier:
     with _lock:
         tier = _extractive.get(key)
     if tier is None:
-        encoder = getattr(retriever, "encoder", None) or retriever.retriever.encoder
-        tier = ExtractiveTier(SentenceEmbedder(encoder))
+        index = retriever.retriever
+        tier = ExtractiveTier(SentenceEmbedder(index.encoder), article_texts(index))
         with _lock:
             _extractive.clear()
             _extractive[key] = tier

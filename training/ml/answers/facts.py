@@ -1,6 +1,6 @@
 """Checkable facts of a sentence: each must appear in a passage the sentence cites.
 
-Numbers, amounts, durations, percentages, menu paths (``Cards > Card status``), phone numbers and
+Numbers, amounts (with their currency), durations (with their unit), percentages, menu paths (``Cards > Card status``), phone numbers and
 URLs or e-mail addresses. Written numbers up to twenty count as digits, so "seven days" is the same
 fact as "7 days".
 """
@@ -21,6 +21,7 @@ _AMOUNT = re.compile(r"([£$€])\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m|bn|million|billi
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _UNITS = r"(?:working |business |calendar |banking )?(second|minute|hour|day|week|month|year)s?"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:to|-|–|or|and)\s*(\d+(?:\.\d+)?))?\s*" + _UNITS, re.IGNORECASE)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)", re.IGNORECASE)
 _MENU_HOP = re.compile(r"([A-Za-z0-9][\w'&-]*)\s*(?:>|→|»)\s*([A-Za-z0-9][\w'&-]*)")
 
 
@@ -51,6 +52,8 @@ def facts(text: str) -> set[str]:
         found.add(f"amount:{match.group(1)}{_plain_number(match.group(2))}{(match.group(3) or '').lower()}")
     for match in _NUMBER.finditer(rest):
         found.add("num:" + _plain_number(match.group(0).rstrip(",")))
+    for match in _PERCENT.finditer(rest):
+        found.add(f"percent:{match.group(1)}%")
     for match in _DURATION.finditer(rest):
         unit = match.group(3).lower()
         for value in filter(None, (match.group(1), match.group(2))):
