@@ -1,13 +1,14 @@
 """Banking77 retrieval benchmark: one article per intent (bench/retrieval/kb/articles.json), the
 3,080 Banking77 TEST questions as queries, the gold intent's article as the target.
 
-    cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python bench/retrieval/banking77.py [--train-keys] [--latency-sample 200]
+    cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python bench/retrieval/banking77.py [--train-keys] [--dense-only] [--latency-sample 200]
 
 Prints recall@1/3/5 and MRR (over the article ranking, k=10), the intent-prior variants (gold intent =
 upper bound; a "noisy" intent that is wrong for 20% of queries, wrong ones drawn at random), the
 index build time and the query latency (encode + search of one query) p50/p95, the median over 3 runs.
 --train-keys also indexes the Banking77 TRAIN questions as extra keys pointing to their intent's
-article (test questions are never indexed).
+article (test questions are never indexed). The index is hybrid (BM25 + dense, the fusion defaults of
+RetrievalConfig) unless --dense-only (retrieval as it was before issue 14).
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ def read_csv(path: Path) -> list[tuple[str, str]]:
         return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
 
 
-def metrics(retriever: Retriever, qvecs: np.ndarray, gold: list[str], intents: list[str | None], boost: float) -> dict:
+def metrics(retriever: Retriever, qvecs: np.ndarray, gold: list[str], intents: list[str | None], boost: float,
+            texts: list[str | None]) -> dict:
     ranks = []
-    for vec, target, intent in zip(qvecs, gold, intents):
-        hits = retriever.search_vector(vec.reshape(1, -1), k=10, intent=intent, intent_boost=boost)
+    for vec, target, intent, text in zip(qvecs, gold, intents, texts):
+        hits = retriever.search_vector(vec.reshape(1, -1), k=10, intent=intent, intent_boost=boost, text=text)
         ids = [h.article_id for h in hits]
         ranks.append(ids.index(target) + 1 if target in ids else None)
     n = len(ranks)
@@ -62,6 +64,8 @@ def main() -> None:
     parser.add_argument("--latency-sample", type=int, default=200)
     parser.add_argument("--boosts", type=float, nargs="+", default=[0.05, 0.1])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--dense-only", action="store_true",
+                        help="index without the lexical part (retrieval before hybrid BM25 + dense fusion)")
     args = parser.parse_args()
 
     import torch
@@ -74,7 +78,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        artifact = build_index(articles, Path(tmp) / "idx", RetrievalConfig(), extra_keys=keys)
+        artifact = build_index(articles, Path(tmp) / "idx", RetrievalConfig(lexical=not args.dense_only), extra_keys=keys)
         build_s = time.perf_counter() - t
         retriever = Retriever.load(artifact.path)
         print(f"index: {artifact.index_type}, {artifact.n_articles} articles, {artifact.n_passages} passages, "
@@ -87,13 +91,14 @@ def main() -> None:
         qvecs = encode(retriever.encoder, texts)
         print(f"encoded {len(texts)} test questions in {time.perf_counter() - t:.1f} s (batched)")
 
-        results = {"plain": metrics(retriever, qvecs, gold, [None] * len(gold), 0.0)}
+        query_texts = [None if args.dense_only else t for t in texts]
+        results = {"plain": metrics(retriever, qvecs, gold, [None] * len(gold), 0.0, query_texts)}
         rng = random.Random(0)
         all_intents = sorted(article_of)
         noisy = [c if rng.random() >= 0.2 else rng.choice([x for x in all_intents if x != c]) for c in labels]
         for boost in args.boosts:
-            results[f"gold intent, boost {boost}"] = metrics(retriever, qvecs, gold, labels, boost)
-            results[f"noisy intent (80% right), boost {boost}"] = metrics(retriever, qvecs, gold, noisy, boost)
+            results[f"gold intent, boost {boost}"] = metrics(retriever, qvecs, gold, labels, boost, query_texts)
+            results[f"noisy intent (80% right), boost {boost}"] = metrics(retriever, qvecs, gold, noisy, boost, query_texts)
 
         sample = random.Random(1).sample(texts, min(args.latency_sample, len(texts)))
         retriever.search(sample[0])  # warm-up
@@ -116,7 +121,8 @@ def main() -> None:
           f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms (median of runs; runs p50 "
           f"{[round(x, 1) for x in p50s]}, p95 {[round(x, 1) for x in p95s]})")
     if args.json:
-        args.json.write_text(json.dumps({"train_keys": args.train_keys, "build_s": build_s, "index_type": artifact.index_type,
+        args.json.write_text(json.dumps({"train_keys": args.train_keys, "dense_only": args.dense_only, "build_s": build_s,
+                                         "index_type": artifact.index_type,
                                          "results": results, "latency": latency}, indent=2))
 
 

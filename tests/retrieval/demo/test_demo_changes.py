@@ -14,6 +14,7 @@ from training.models import ModelVersion, TrainingRun
 from training.registry import versions as registry
 from training.registry.runs import StartTraining
 from training.registry.runs import run_execute as index_build_execute
+from training.retrieval.job import MIN_SCORE_HYBRID_ARTICLES_ONLY
 from training.serving import slots as serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -84,7 +85,7 @@ def test_a_very_long_paragraph_is_split_to_fit_the_model_window(index):
     run = StartTraining(user=None, kind=INDEX, parameters={"index_examples": False}).execute(enqueue=False)
     version = index_build_execute(run_id=run.pk)
     assert version is not None, TrainingRun.objects.get(pk=run.pk).error
-    assert version.metrics["keys"] == 0 and version.hyperparameters["min_score"] == 0.33
+    assert version.metrics["keys"] == 0 and version.hyperparameters["min_score"] == MIN_SCORE_HYBRID_ARTICLES_ONLY
     served = serving.served_role("retriever", wait=True)
     passages = [p for p in served.retriever.passages if p.title == "The loyalty draw"]
     assert len(passages) > 1 and tail in passages[-1].text
@@ -130,7 +131,7 @@ def test_search_returns_scored_hits_from_the_served_index(index, request, client
     assert (body["index_version"], body["index_type"], body["min_score"]) == (1, "flat", index.version.hyperparameters["min_score"])
     hits = body["hits"]
     assert len(hits) == 3 and hits[0]["article_id"] == index.slugs["when-will-my-card-arrive"] and hits[0]["relevant"]
-    assert set(hits[0]) == {"article_id", "title", "url", "passage", "score", "similarity", "relevant"}
+    assert set(hits[0]) == {"article_id", "title", "url", "passage", "score", "similarity", "lexical", "relevance", "relevant"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     unrelated = api.get("/api/v1/search/", {"q": "what's the capital of Peru"}).json()["hits"]
     assert len(unrelated) == 5 and not any(h["relevant"] for h in unrelated)

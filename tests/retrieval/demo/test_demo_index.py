@@ -10,7 +10,7 @@ from conversations.bot.pipeline import HandoffReason, Pipeline, Turn
 from conversations.models import KnowledgeArticle, TrainingExample
 from tests.conversations.fakes import ChunkResponder, KeywordClassifier
 from training.models import TrainingRun
-from training.retrieval.job import MIN_SCORE_WITH_EXAMPLES
+from training.retrieval.job import MIN_SCORE_HYBRID_WITH_EXAMPLES
 from training.serving import pipeline as serving_pipeline
 from training.serving import slots as serving
 
@@ -43,9 +43,9 @@ def test_the_demo_index_is_built_registered_and_served(index):
     assert metrics["passages"] >= 30 and metrics["index_type"] == "flat" and metrics["trigger"] == "manual"
     assert metrics["self_check"] == {"title_recall@1": metrics["self_check"]["title_recall@1"], "titles": 30}
     assert metrics["self_check"]["title_recall@1"] >= 0.8
-    assert version.hyperparameters["min_score"] == MIN_SCORE_WITH_EXAMPLES and version.hyperparameters["index_examples"] is True
+    assert version.hyperparameters["min_score"] == MIN_SCORE_HYBRID_WITH_EXAMPLES and version.hyperparameters["index_examples"] is True
     assert len(version.data_hash) == 64 and "minilm" in version.base_model.lower()
-    assert {"meta.json", "index.faiss", "passages.jsonl", "entries.jsonl"} <= {p.name for p in Path(version.artifact_path).iterdir()}
+    assert {"meta.json", "index.faiss", "passages.jsonl", "entries.jsonl", "lexical"} <= {p.name for p in Path(version.artifact_path).iterdir()}
     held_texts = {text for text, _ in index.held_out}
     assert len(held_texts) == 3 * 26 and not TrainingExample.objects.filter(text__in=held_texts).exists()
 
@@ -60,7 +60,7 @@ def test_held_out_demo_questions_find_their_article(index):
     served = serving.served_role("retriever")
     assert served.version == 1
     vectors = encode(served.retriever.encoder, [text for text, _ in index.held_out])  # one batch: these are many
-    hits = [served.retriever.search_vector(v.reshape(1, -1), k=3) for v in vectors]
+    hits = [served.retriever.search_vector(v.reshape(1, -1), k=3, text=text) for v, (text, _) in zip(vectors, index.held_out)]
     ranks = [_rank(h, index.targets[intent]) for h, (_, intent) in zip(hits, index.held_out)]
     n = len(ranks)
     recall1, recall3 = sum(r == 1 for r in ranks) / n, sum(r is not None for r in ranks) / n
@@ -140,6 +140,7 @@ def test_the_predicted_intent_ranks_its_articles_higher(index, settings):
     tagged = index.targets["transfer_fee"]
     hits = served.search("I was charged for sending money", k=5, intent="transfer_fee")
     assert any(int(h.article_id) in tagged for h in hits)
-    assert all(round(h.score - h.relevance, 4) == (0.1 if int(h.article_id) in tagged else 0.0) for h in hits)
+    boost = settings.RETRIEVAL_INTENT_BOOST
+    assert boost > 0 and all(round(h.score - h.relevance, 4) == (boost if int(h.article_id) in tagged else 0.0) for h in hits)
     settings.RETRIEVAL_INTENT_BOOST = 0.0
     assert all(h.score == h.relevance for h in served.search("I was charged for sending money", k=5, intent="transfer_fee"))

@@ -47,7 +47,7 @@ class RetrievalConfig:
         "How dense and lexical scores are combined for ranking: 'weighted' ((1 - w) x cosine + w x saturated "
         "BM25) or 'rrf' (reciprocal-rank fusion). The relevance floor always reads the weighted score.",
     )
-    lexical_weight: float = _opt(0.35, "w: share of the saturated BM25 score in the weighted score (0 = dense only).")
+    lexical_weight: float = _opt(0.3, "w: share of the saturated BM25 score in the weighted score (0 = dense only).")
     title_weight: float = _opt(0.5, "Weight of an article's title-field BM25 score added to its best passage's.")
     lexical_saturation: float = _opt(6.0, "s: raw BM25 b is saturated to b / (b + s) before it is weighted.")
     rrf_k: int = _opt(60, "k of reciprocal-rank fusion, 1 / (k + rank).")

@@ -10,6 +10,7 @@ into [0, 1) as s / (s + saturation) before it is mixed with the cosine similarit
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +22,25 @@ TITLE_DIR = "title"
 STEMMER_LANGUAGE = "english"
 
 
+_LOCAL = threading.local()
+
+
+def _tokenizer_parts() -> tuple[Any, list[str]]:
+    """One stemmer per thread (a PyStemmer object must not be shared between threads), made once."""
+    if not hasattr(_LOCAL, "parts"):
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+        _LOCAL.parts = (Stemmer.Stemmer(STEMMER_LANGUAGE).stemWords, list(STOPWORDS_EN_PLUS))
+    return _LOCAL.parts
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, English stop words (bm25s' NLTK-sized list) removed, Snowball-stemmed tokens of each text."""
     import bm25s
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    stemmer = Stemmer.Stemmer(STEMMER_LANGUAGE)
-    return bm25s.tokenize(list(texts), stopwords=list(STOPWORDS_EN_PLUS), stemmer=stemmer.stemWords, return_ids=False,
-                          show_progress=False)
+    stem, stopwords = _tokenizer_parts()
+    return bm25s.tokenize(list(texts), stopwords=stopwords, stemmer=stem, return_ids=False, show_progress=False)
 
 
 def _bm25(corpus: Sequence[str]) -> Any:
