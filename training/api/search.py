@@ -29,9 +29,11 @@ class SearchHitOut(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.CharField()
     passage = serializers.CharField(help_text="The article's best-matching passage.")
-    score = serializers.FloatField(help_text="Ranking score: similarity, plus the intent bonus when one applied.")
+    score = serializers.FloatField(help_text="Ranking score: the fused relevance, plus the intent bonus when one applied.")
     similarity = serializers.FloatField(help_text="Cosine similarity of the question and the article's best entry.")
-    relevant = serializers.BooleanField(help_text="similarity >= min_score: the bot would use this passage.")
+    lexical = serializers.FloatField(help_text="Saturated BM25 score in [0, 1) (0 for an index without a lexical part).")
+    relevance = serializers.FloatField(help_text="Dense and lexical scores fused (the similarity for a dense-only index).")
+    relevant = serializers.BooleanField(help_text="relevance >= min_score: the bot would use this passage.")
 
 
 class SearchOut(serializers.Serializer):
@@ -59,6 +61,7 @@ class KnowledgeSearch(APIView):
         body = {
             "index_version": served.version, "index_type": served.index_type, "min_score": served.min_score,
             "hits": [{"article_id": int(h.article_id), "title": h.title, "url": h.url, "passage": h.passage, "score": h.score,
-                      "similarity": h.similarity, "relevant": served.is_relevant(h)} for h in hits],
+                      "similarity": h.similarity, "lexical": h.lexical, "relevance": h.relevance,
+                      "relevant": served.is_relevant(h)} for h in hits],
         }
         return Response(SearchOut(body).data)
