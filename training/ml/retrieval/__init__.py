@@ -1,6 +1,7 @@
 """Knowledge-base retrieval for the grounded responder: split articles into passages, embed them
 with a sentence-transformers model, index them in FAISS (exact for small collections, HNSW above a
-measured size) and return the best passage per article for a customer question.
+measured size) and in BM25 (bm25s, with the title as a field), and return the best passage per
+article for a customer question, ranked by the fused dense + lexical relevance (fusion.py).
 
 Pure ML: no Django or Celery. faiss, numpy, torch and sentence-transformers are imported inside the
 functions that need them, so importing this package is cheap.
