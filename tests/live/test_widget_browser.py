@@ -123,7 +123,8 @@ def test_customer_chats_streams_hands_off_and_an_agent_answers_from_the_console(
         _send(page, "When will my new card arrive?")
         bot = page.locator(".msg-bot:not(.greeting)").last
         expect(bot.locator(".text")).to_have_text(REPLY, timeout=WAIT_MS)
-        expect(bot.locator(".sources a")).to_have_text("Card delivery")
+        # Numbered as the reply cites it, so "[1]" in the text points at this link.
+        expect(bot.locator(".sources a")).to_have_text("[1] Card delivery")
         assert bot.locator(".sources a").get_attribute("href") == "https://kestrel.example/help/card-delivery"
         partials = [t for t in dict.fromkeys(page.evaluate("window.__streamed")) if t != REPLY]
         assert len(partials) >= 2 and all(REPLY.startswith(t) for t in partials), partials
