@@ -82,6 +82,18 @@ def organisation_allow_list() -> frozenset[str]:
     return _allow_list(stamp["n"], stamp["last"], tuple(settings.PII_ORGANISATION_VALUES))
 
 
+def is_published_text(text: str) -> bool:
+    """True when ``text`` (white space folded) occurs word for word in a published article's title or body."""
+    stamp = KnowledgeArticle.objects.filter(published=True).aggregate(n=Count("id"), last=Max("updated_at"))
+    return " ".join(text.split()) in _published_corpus(stamp["n"], stamp["last"])
+
+
+@lru_cache(maxsize=4)
+def _published_corpus(count: int, last_change: object) -> str:
+    rows = KnowledgeArticle.objects.filter(published=True).values_list("title", "body")
+    return "\n".join(" ".join(f"{title}\n{body}".split()) for title, body in rows)
+
+
 def is_organisation_value(value: str) -> bool:
     """True when ``value`` is one of the organisation's public details (see organisation_allow_list)."""
     return allow_key(value) in organisation_allow_list()

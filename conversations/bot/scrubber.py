@@ -7,6 +7,11 @@ point is moved back to the start of any value that reaches into the held-back wo
 released is anonymized by the function the caller gives (the service that stores the reply passes
 the single ingress point, so placeholders match the ones the conversation already uses), and the
 stored reply is exactly the text the customer saw.
+
+A stretch of the reply that is a published article's own text, word for word (its citation
+markers aside), is public and holds no customer's value: it is released as it is, so an
+article's "passcode 5 times" or "your PIN [1]." is not mistaken for a password and a citation
+is never eaten (the extractive tier's replies are such stretches throughout).
 """
 
 from __future__ import annotations
@@ -20,17 +25,22 @@ HOLD_BACK_WORDS = 4
 # Detection looks this far back before the release point, so a value's start is seen in context.
 CONTEXT_CHARS = 200
 _BOUNDARY = re.compile(r"\s+")
+_CITATIONS = re.compile(r"\s*\[\s*\d{1,2}(?:\s*,\s*\d{1,2})*\s*\]")
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[[\d,\s]+\])?\s+")
+# A public stretch must be this long: a word or two of an article proves nothing.
+PUBLIC_MIN_WORDS = 4
 
 
 class ReplyScrubber:
     """feed(chunk) -> text safe to send now; finish() -> the rest. ``text`` is everything released."""
 
     def __init__(self, *, detect: Callable[[str], list[tuple[int, int]]], anonymize: Callable[[str], str],
-                 hold_back_words: int = HOLD_BACK_WORDS) -> None:
-        """``detect`` finds personal values (start, end); ``anonymize`` replaces them in released text."""
+                 is_public: Callable[[str], bool] | None = None, hold_back_words: int = HOLD_BACK_WORDS) -> None:
+        """``detect`` finds personal values (start, end); ``anonymize`` replaces them in released text;
+        ``is_public`` says a text occurs word for word in a published article."""
         self.enabled = bool(settings.PII_ANONYMIZE)
         self.hold_back = hold_back_words
-        self._detect, self._anonymize = detect, anonymize
+        self._detect, self._anonymize, self._is_public = detect, anonymize, is_public
         self.raw, self.released, self.parts = "", 0, []
 
     @property
@@ -66,8 +76,19 @@ class ReplyScrubber:
         if end <= self.released:
             return ""
         segment = self.raw[self.released:end]
+        public = self.enabled and self._public_through(self.released, end)
         self.released = end
-        if self.enabled:
+        if self.enabled and not public:
             segment = self._anonymize(segment)
         self.parts.append(segment)
         return segment
+
+    def _public_through(self, start: int, end: int) -> bool:
+        """Whether raw[start:end], with the rest of its sentence so far, is an article's own text."""
+        if self._is_public is None:
+            return False
+        begin = 0
+        for match in _SENTENCE_END.finditer(self.raw, 0, start):
+            begin = match.end()
+        stretch = " ".join(_CITATIONS.sub("", self.raw[begin:end]).split())
+        return len(stretch.split()) >= PUBLIC_MIN_WORDS and self._is_public(stretch)

@@ -19,7 +19,7 @@ from conversations.errors import ConversationClosed, InvalidMessage
 from conversations.events import MessagePayload, console_event, message_event, message_payload, publish_on_commit, status_event
 from conversations.models import Conversation, Intent, Message
 from conversations.pii_engine import pii_spans
-from conversations.privacy import anonymize_text
+from conversations.privacy import anonymize_text, is_published_text
 from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -184,7 +184,8 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
 
 
 def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
-    scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"))
+    scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
+                             is_public=is_published_text)
     for chunk in itertools.chain(decision.chunks, [None]):
         safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
         if safe and on_token is not None:
