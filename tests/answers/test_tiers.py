@@ -88,6 +88,13 @@ def test_generative_removes_citations_outside_the_passages(extractive):
     assert pieces == ["New cards usually arrive within 3 to 5 working days [1]."]
 
 
+def test_generative_cites_the_one_passage_that_supports_an_uncited_sentence(extractive):
+    pieces = _run(GenerativeTier(Scripted("New cards usually arrive within 3 to 5 working days. "
+                                          "International transfers cost 0.5% of the amount."), extractive))
+    assert pieces == ["New cards usually arrive within 3 to 5 working days [1].",
+                      " International transfers cost 0.5% of the amount [2]."]
+
+
 @pytest.mark.parametrize("bad", [
     "New cards usually arrive within 7 working days [1].",  # a number the passage does not have
     "I've ordered a replacement card for you [1].",  # an action the bot cannot take

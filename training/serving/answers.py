@@ -28,7 +28,10 @@ from training.ml.answers import (
     GroundingRules,
     SentenceCheck,
     check_sentence,
+    cite,
+    cited_numbers,
     extract_answer,
+    is_courtesy,
     keep_citations,
     passages_checked,
     split_sentences,
@@ -151,6 +154,9 @@ class GenerativeTier:
             verdict = self.check(sentence, passages)
             if HANDOFF_PATTERN.search(sentence) or not verdict.supported:
                 break
+            if not cited_numbers(sentence) and len(verdict.passages) == 1 and not is_courtesy(sentence):
+                # Supported by one passage without naming it: the customer is told which one.
+                sentence = cite(sentence, verdict.passages[0])
             yield (" " if shown else "") + sentence
             shown += 1
         if shown:
