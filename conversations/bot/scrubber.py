@@ -84,11 +84,22 @@ class ReplyScrubber:
         return segment
 
     def _public_through(self, start: int, end: int) -> bool:
-        """Whether raw[start:end], with the rest of its sentence so far, is an article's own text."""
+        """Whether raw[start:end], read with the rest of its sentence so far, is an article's own text.
+
+        Each sentence it touches is checked on its own (a reply may join sentences that are apart in the
+        article); a sentence still being written counts when it is 4+ words of an article, or begins one."""
         if self._is_public is None:
             return False
         begin = 0
         for match in _SENTENCE_END.finditer(self.raw, 0, start):
             begin = match.end()
-        stretch = " ".join(_CITATIONS.sub("", self.raw[begin:end]).split())
-        return len(stretch.split()) >= PUBLIC_MIN_WORDS and self._is_public(stretch)
+        pieces = [" ".join(_CITATIONS.sub("", p).split()) for p in _SENTENCE_END.split(self.raw[begin:end])]
+        pieces = [p for p in pieces if p]
+        if not pieces:
+            return False
+        *whole, last = pieces
+        if not all(len(p.split()) >= PUBLIC_MIN_WORDS and self._is_public(p) for p in whole):
+            return False
+        if len(last.split()) >= PUBLIC_MIN_WORDS:
+            return self._is_public(last)
+        return bool(whole) and self._is_public(f". {last}")

@@ -38,9 +38,16 @@ def test_quoted_article_sentences_and_their_citations_survive(conversation):
     assert damaged != reply and "<PERSON_1>" in damaged
 
 
+def test_sentences_apart_in_the_article_are_each_public(conversation):
+    reply = "Salary payments usually arrive by 9am [1]. You can view your PIN [1]. If you enter your passcode 5 times, the app locks for 30 minutes [1]."
+    assert _stream(reply, conversation, public=True) == reply
+
+
 def test_a_value_in_a_sentence_that_is_not_the_articles_is_still_scrubbed(conversation):
     out = _stream("You can view your PIN, John Smith, on 07700 900123 [1].", conversation, public=True)
     assert "John" not in out and "Smith" not in out and "07700" not in out
+    out = _stream("Salary payments usually arrive by 9am [1]. John Smith can help.", conversation, public=True)
+    assert out.startswith("Salary payments usually arrive by 9am [1].") and "John" not in out and "Smith" not in out
 
 
 def test_an_unpublished_article_is_not_public(conversation):
