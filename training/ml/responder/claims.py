@@ -12,6 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from training.ml.answers.text import cite, content_words
+from training.ml.answers.text import word_overlap as support
+
 # A first-person agent doing, having done, offering to do or seeing something only a person with
 # the customer's account open can. "We'll send a replacement" (what the bank does once the customer
 # reports) is a fact of the process, not a claim, and is left alone.
@@ -32,20 +35,9 @@ _DID = re.compile(
     r"credited|issued|closed|opened|moved|removed|approved|processed|submitted|checked|looked|tracked|traced)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "it's", "just", "me", "my", "no", "not", "of", "on", "or", "our", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "us", "was", "we", "we'll", "we're", "what", "when", "where", "which", "while", "who", "will", "with", "you", "you'll", "you're", "your", "yours", "also", "any", "all", "about", "after", "before", "more", "most", "only", "other", "some", "such", "too", "very", "would", "should", "may", "might"]
-)
-_WORD = re.compile(r"[a-z0-9£$€%.'-]+")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+")
 SUPPORT_THRESHOLD = 0.6
-
-
-def cite(sentence: str, n: int) -> str:
-    """The sentence with ``[n]`` before its closing punctuation ("Cards arrive in 3 days [1]."), as the extractive tier writes it."""
-    body = _CITATION.sub("", sentence).rstrip()
-    end = re.search(r"[.!?]+[\"')]*$", body)
-    return f"{body} [{n}]." if end is None else f"{body[:end.start()]} [{n}]{body[end.start():]}"
 
 
 def claims_action(sentence: str) -> bool:
@@ -56,24 +48,6 @@ def claims_action(sentence: str) -> bool:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(_CITATION.sub("", text)) if s.strip()]
-
-
-def content_words(text: str) -> set[str]:
-    words = set()
-    for raw in _WORD.findall(_CITATION.sub(" ", text).lower().replace("\u2019", "'")):
-        word = raw.strip(".'-")
-        if not word or word in _STOP:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
-    return words
-
-
-def support(sentence: str, passage: str) -> float:
-    """The share of the sentence's content words that the passage contains (1.0 for a sentence without any)."""
-    words = content_words(sentence)
-    return len(words & content_words(passage)) / len(words) if words else 1.0
 
 
 @dataclass(frozen=True)
