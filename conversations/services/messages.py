@@ -185,7 +185,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
 
 def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
     scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
-                             is_public=is_published_text)
+                             is_public=lambda text: is_published_text(text))
     for chunk in itertools.chain(decision.chunks, [None]):
         safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
         if safe and on_token is not None:
