@@ -29,6 +29,7 @@ from training.errors import ActivationRefused
 from training.kinds import kind_for_role
 from training.models import ActivationOverride, AnswerEvaluation, ModelVersion
 from training.registry import dispatch
+from training.registry.gate import override_or_refuse
 
 EVALUATION_TASK = "training.tasks.evaluate_answers"
 OVERRIDE_PERMISSION = "training.override_answer_gate"
@@ -154,14 +155,7 @@ def answer_gate_check(*, version: ModelVersion, user: AbstractBaseUser | None, o
     state, evaluation = answer_gate_state(version)
     if state == "passed":
         return None
-    reason = (override_reason or "").strip()
-    if reason:
-        if user is None or not user.has_perm(OVERRIDE_PERMISSION):
-            raise ActivationRefused("Overriding the answer-quality gate needs the 'override_answer_gate' permission; "
-                                    "the active version is unchanged.")
-        return ActivationOverride.objects.create(model_version=version, gate=ActivationOverride.Gate.ANSWERS,
-                                                 answer_evaluation=evaluation, audit_state=state, user=user, reason=reason)
-    if ActivationOverride.objects.filter(model_version=version, gate=ActivationOverride.Gate.ANSWERS,
-                                         answer_evaluation=evaluation).exists():
-        return None
-    raise ActivationRefused(answer_gate_message(version, state, evaluation) + " The active version is unchanged.")
+    return override_or_refuse(version=version, user=user, override_reason=override_reason, state=state,
+                              evidence={"gate": ActivationOverride.Gate.ANSWERS, "answer_evaluation": evaluation},
+                              permission=OVERRIDE_PERMISSION, gate_name="answer-quality",
+                              refusal=answer_gate_message(version, state, evaluation))

@@ -93,12 +93,21 @@ def gate_check(*, version: ModelVersion, user: AbstractBaseUser | None, override
     state, audit = gate_state(version)
     if state == "passed":
         return None
+    return override_or_refuse(version=version, user=user, override_reason=override_reason, state=state,
+                              evidence={"gate": ActivationOverride.Gate.BIAS, "audit": audit}, permission=OVERRIDE_PERMISSION,
+                              gate_name="bias-audit", refusal=gate_message(version, state, audit))
+
+
+def override_or_refuse(*, version: ModelVersion, user: AbstractBaseUser | None, override_reason: str, state: str,
+                       evidence: dict[str, object], permission: str, gate_name: str, refusal: str) -> ActivationOverride | None:
+    """What every activation gate does once its evidence has not passed: record a permitted override with its
+    reason and allow, allow when one was already recorded for this evidence, or refuse with ``refusal``."""
     reason = (override_reason or "").strip()
     if reason:
-        if user is None or not user.has_perm(OVERRIDE_PERMISSION):
-            raise ActivationRefused("Overriding the bias-audit gate needs the 'override_audit_gate' permission; "
+        if user is None or not user.has_perm(permission):
+            raise ActivationRefused(f"Overriding the {gate_name} gate needs the '{permission.split('.')[-1]}' permission; "
                                     "the active version is unchanged.")
-        return ActivationOverride.objects.create(model_version=version, audit=audit, audit_state=state, user=user, reason=reason)
-    if ActivationOverride.objects.filter(model_version=version, audit=audit, gate=ActivationOverride.Gate.BIAS).exists():
+        return ActivationOverride.objects.create(model_version=version, audit_state=state, user=user, reason=reason, **evidence)
+    if ActivationOverride.objects.filter(model_version=version, **evidence).exists():
         return None
-    raise ActivationRefused(gate_message(version, state, audit) + " The active version is unchanged.")
+    raise ActivationRefused(refusal + " The active version is unchanged.")
