@@ -16,12 +16,17 @@ from typing import Literal, NotRequired, TypedDict
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.dispatch import Signal
 
 from conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 
 CONSOLE_GROUP = "chat.console"
+
+# Sent once per committed event, with ``group`` and ``event`` (the dict the sockets get), whether or not a
+# channel layer is configured: apps above this one (webhooks, e-mail) connect to it in their ready().
+event_published = Signal()
 
 StatusEvent = Literal["handed_off", "agent_joined", "returned_to_bot", "closed"]
 
@@ -190,14 +195,15 @@ def typing_event(conversation: Conversation, *, role: str, typing: bool, sender:
 
 def publish(events: list[Event]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
     for group, event in events:
-        try:
-            async_to_sync(layer.group_send)(group, event)
-        except Exception:
-            # The change is committed; a socket that missed it catches up from history on reconnect.
-            logger.exception("Could not publish %s to %s", event.get("type"), group)
+        if layer is not None:
+            try:
+                async_to_sync(layer.group_send)(group, event)
+            except Exception:
+                # The change is committed; a socket that missed it catches up from history on reconnect.
+                logger.exception("Could not publish %s to %s", event.get("type"), group)
+        # A failing receiver is logged by Django and never undoes the write or stops the other events.
+        event_published.send_robust(sender=Conversation, group=group, event=event)
 
 
 def publish_on_commit(events: list[Event]) -> None:

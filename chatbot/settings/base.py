@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "channels",
     "conversations",
     "training",
+    "integrations",
+    "connectors",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from django.core import signals
 from django.db import close_old_connections
 
 from conversations.models import Conversation, Intent, KnowledgeArticle, TrainingExample
+from tests.security.matrix_parts import parts
 from tests.factories import IntentFactory, KnowledgeArticleFactory, MessageFactory, TrainingExampleFactory
 from training.intent.evaluation import REPORT_DIR, REPORT_FILE
 from training.models import ModelVersion, TrainingRun
@@ -40,9 +41,10 @@ class World:
     run: TrainingRun
     version: ModelVersion
     previous: ModelVersion
+    added: dict[str, object] = field(default_factory=dict)  # ids of the rows matrix_parts/ create
 
     def ids(self) -> dict[str, object]:
-        return {"conversation": self.conversation.public_id, "intent": self.intent.pk, "example": self.example.pk,
+        return self.added | {"conversation": self.conversation.public_id, "intent": self.intent.pk, "example": self.example.pk,
                 "article": self.article.pk, "run": self.run.pk, "version": self.version.pk}
 
 
@@ -64,7 +66,7 @@ def world(customer_a, customer_b, tmp_path) -> World:
     # Neither version holds a model: activating either is refused with 409, after the permission check.
     previous = ModelVersion.objects.create(kind="intent", version=1, artifact_path=str(tmp_path / "missing"))
     version = ModelVersion.objects.create(kind="intent", version=2, artifact_path=_artifact_with_report(tmp_path / "v2"))
-    return World(
+    world = World(
         conversation=customer_a,
         intent=intent,
         example=TrainingExampleFactory(intent=intent),
@@ -73,6 +75,10 @@ def world(customer_a, customer_b, tmp_path) -> World:
         version=version,
         previous=previous,
     )
+    for part in parts():
+        if hasattr(part, "make_objects"):
+            world.added.update(part.make_objects(world))
+    return world
 
 
 @pytest.fixture

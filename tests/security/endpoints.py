@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.security.matrix_parts import merged
+
 IGNORED_METHODS = {"options", "head", "trace"}
 # Django's admin has its own tests (test_admin_access.py); its URLs are generated per model.
 EXCLUDED_PREFIXES = ("admin/",)
@@ -89,6 +91,7 @@ CALLS: dict[str, Call] = {
     "knowledge-search": Call(bodies={"GET": {"q": "when does my card arrive"}}),
     "console-login": Call(bodies={"POST": {"username": "nobody", "password": "wrong"}, "PUT": {}}),
 }
+CALLS.update(merged("CALLS"))  # calls from tests/security/matrix_parts/
 
 
 def url_kwargs(call: Call, ids: dict[str, object]) -> dict[str, object]:

@@ -26,11 +26,12 @@ from rest_framework.test import APIClient
 from conversations import services
 from conversations.models import Conversation
 from tests.security.endpoints import CALLS, Call, served_endpoints, url_kwargs
+from tests.security.matrix_parts import merged, pending
 
 ROLES = ("anon", "cust_a", "cust_b", "agent", "staff", "integ", "old_tok", "old_conv")
 
 # Endpoints that other work adds: rows are skipped (with the reason) until their URL resolves.
-PENDING = {"knowledge-search", "model-version-audit", "model-version-audit-page"}
+PENDING = {"knowledge-search", "model-version-audit", "model-version-audit-page"} | pending()
 
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     # (URL name, method)                     anon cust_a cust_b agent staff integ old_tok old_conv
@@ -90,6 +91,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("console-login", "PUT"):                  (200, 200, 200, 302, 302, 200, 200, 200),
     ("console-logout", "POST"):                (302, 302, 302, 302, 302, 302, 302, 302),
 }
+_ADDED = merged("ROWS")  # rows from tests/security/matrix_parts/
+assert not set(_ADDED) & set(MATRIX), f"rows declared twice: {sorted(set(_ADDED) & set(MATRIX))}"
+MATRIX.update(_ADDED)
 
 CELLS = [pytest.param(name, method, role, expected, id=f"{method} {name} as {role}")
          for (name, method), row in MATRIX.items() for role, expected in zip(ROLES, row, strict=True)]

@@ -1,0 +1,1 @@
+"""Other systems' conversations and content coming in: the e-mail channel, the helpdesk agent bot, imports."""
