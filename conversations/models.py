@@ -46,6 +46,13 @@ class Conversation(models.Model):
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
+    rating_comment = models.TextField(blank=True, default="", help_text="The customer's optional CSAT comment (anonymized).")
+    rated_at = models.DateTimeField(null=True, blank=True)
+    contact_email = models.CharField(max_length=80, blank=True, default="",
+                                     help_text="Placeholder of the e-mail address the customer left for an answer (original in the vault).")
+    offline_handoff = models.BooleanField(default=False,
+                                          help_text="Handed off with no agent online or outside business hours.")
+    tags = models.ManyToManyField("Tag", blank=True, related_name="conversations")
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the bot handed the conversation to an agent.")
     handoff_reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True, default="",
                                       help_text="Why the bot last handed the conversation to a person.")
@@ -64,6 +71,8 @@ class Conversation(models.Model):
         permissions = [
             ("reply_conversation", "Can reply to customers as an agent"),
             ("export_conversation", "Can export transcripts"),
+            ("transfer_conversation", "Can assign and transfer conversations between agents"),
+            ("view_csat_report", "Can see the CSAT report"),
         ]
 
     def __str__(self) -> str:
@@ -246,3 +255,166 @@ class PiiErasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} erased {self.conversations} conversation(s) at {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+# --- Agent workspace (issue 15) ---
+
+
+class CannedReply(models.Model):
+    """A reply staff prepare once; agents insert it by typing `/shortcut` in the composer."""
+
+    title = models.CharField(max_length=120)
+    shortcut = models.SlugField(max_length=40, unique=True, help_text="Typed after `/` in the composer.")
+    text = models.TextField(max_length=2000, help_text="May use {{agent.first_name}}, {{conversation.id}}, {{business.hours}}.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}: {self.title}"
+
+
+class AgentNote(models.Model):
+    """A private note agents leave on a conversation: never shown to the customer."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.conversation_id}: {self.text[:60]}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=40, unique=True, help_text="Letters, digits, spaces, - and _ only.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationAssignment(models.Model):
+    """One step of a conversation's assignment history: who had it, who has it now, who moved it."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="assignments")
+    from_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="Empty: back to the unassigned queue.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: {self.from_agent_id} -> {self.to_agent_id}"
+
+
+class AgentProfile(models.Model):
+    class Availability(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.AWAY)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    notify_desktop = models.BooleanField(default=False)
+    notify_sound = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.availability})"
+
+
+class BusinessHours(models.Model):
+    """The single row of business settings staff edit: the time zone the opening hours are in."""
+
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return f"Business hours ({self.time_zone})"
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    business = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="opening_hours_close_after_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class DraftSuggestion(models.Model):
+    """A reply the copilot drafted for an agent, and what the agent did with it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT_UNCHANGED = "sent_unchanged", "Sent unchanged"
+        EDITED = "edited", "Edited, then sent"
+        DISCARDED = "discarded", "Discarded"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="draft_suggestions")
+    for_message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="draft_suggestions",
+                                    help_text="The customer's message the draft answers.")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(blank=True, default="")
+    sources = models.JSONField(default=list, blank=True)
+    model_versions = models.JSONField(default=dict, blank=True)
+    answer_tier = models.CharField(max_length=16, blank=True, default="")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    sent_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["outcome", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Draft for {self.for_message_id} ({self.outcome})"
+
+
+class ConversationReadMarker(models.Model):
+    """How far an agent has read a conversation: the unread counters are the messages after it."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_markers")
+    last_read_message_id = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agent", "conversation"], name="unique_read_marker_per_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} read {self.conversation_id} to {self.last_read_message_id}"

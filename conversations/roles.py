@@ -16,6 +16,24 @@ _AGENT_PERMS = [
     "conversations.view_trainingexample",
     "conversations.view_knowledgearticle",
     "conversations.view_agentreply",
+    # Agent workspace: use canned replies, leave private notes, tag, transfer, see the hours.
+    "conversations.view_cannedreply",
+    "conversations.view_agentnote",
+    "conversations.add_agentnote",
+    "conversations.view_tag",
+    "conversations.add_tag",
+    "conversations.transfer_conversation",
+    "conversations.view_conversationassignment",
+    "conversations.view_businesshours",
+    "conversations.view_openinghours",
+]
+_WORKSPACE_STAFF_PERMS = [
+    *[f"conversations.{action}_cannedreply" for action in ("add", "change", "delete")],
+    "conversations.change_tag",
+    "conversations.delete_tag",
+    "conversations.change_businesshours",
+    *[f"conversations.{action}_openinghours" for action in ("add", "change", "delete")],
+    "conversations.view_csat_report",
 ]
 _CONTENT_PERMS = [
     f"conversations.{action}_{model}"
@@ -34,6 +52,7 @@ _TRAINING_PERMS = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENTS: _AGENT_PERMS,
     STAFF: _AGENT_PERMS
+    + _WORKSPACE_STAFF_PERMS
     + _CONTENT_PERMS
     + _TRAINING_PERMS
     + [
