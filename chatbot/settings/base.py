@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and Redoc served from our own static files (/api/docs/ and /api/redoc/ work offline).
+    "drf_spectacular_sidecar",
     "channels",
     "conversations",
     "training",
@@ -101,3 +103,6 @@ from chatbot.settings.evaluation import *  # noqa: E402,F401,F403
 from chatbot.settings.privacy import *  # noqa: E402,F401,F403
 from chatbot.settings.responder import *  # noqa: E402,F401,F403
 from chatbot.settings.retrieval import *  # noqa: E402,F401,F403
+from chatbot.settings.integrations import *  # noqa: E402,F401,F403
+from chatbot.settings.connectors import *  # noqa: E402,F401,F403
+from chatbot.settings.copilot import *  # noqa: E402,F401,F403
