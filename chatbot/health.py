@@ -1,7 +1,12 @@
-"""Health: database, broker, channel layer and the active model versions."""
+"""Health: database, broker, channel layer and the active model versions.
+
+The endpoint is public, so a failed check says only which kind of failure it was; the driver's own
+message (which names hosts, ports, users and database names) goes to the log, never to the client.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -17,12 +22,27 @@ from rest_framework.views import APIView
 from chatbot.celery import app as celery_app
 from training.registry.versions import active_versions
 
+logger = logging.getLogger(__name__)
+# What a public client learns of a failure: whether it timed out or could not be reached, no more.
+_PUBLIC_ERRORS = ((TimeoutError, "timed out"), (ConnectionError, "connection refused or reset"))
+
+
+def public_error(exc: BaseException) -> str:
+    """A failure as the public may read it: the exception's kind, never its message (hosts, ports, users)."""
+    for kind, text in _PUBLIC_ERRORS:
+        if isinstance(exc, kind):
+            return f"{type(exc).__name__}: {text}"
+    if any(word in f"{type(exc).__name__} {exc}".lower() for word in ("timeout", "timed out")):
+        return f"{type(exc).__name__}: timed out"
+    return f"{type(exc).__name__}: unreachable or failing"
+
 
 def _check(fn) -> dict[str, Any]:  # noqa: ANN001
     try:
         detail = fn()
     except Exception as exc:  # a health check reports every failure instead of raising
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        logger.warning("Health check %s failed: %s: %s", getattr(fn, "__name__", fn), type(exc).__name__, exc)
+        return {"ok": False, "error": public_error(exc)}
     return {"ok": True, **(detail or {})}
 
 
