@@ -23,6 +23,10 @@ class HandoffReason(models.TextChoices):
     NOTHING_RELEVANT = "nothing_relevant", "Nothing relevant in the knowledge base"
     UNSUPPORTED_ANSWER = "unsupported_answer", "Answer not supported by its sources"
     ERROR = "error", "Error"
+    # A bot action (integrations/actions) could not answer; the call's detail is kept on its ActionCall row.
+    ACTION_FAILED = "action_failed", "Bot action failed (error status or unreachable)"
+    ACTION_TIMEOUT = "action_timeout", "Bot action timed out"
+    ACTION_BAD_RESPONSE = "action_bad_response", "Bot action answered in an unexpected shape"
 
 
 class Conversation(models.Model):
