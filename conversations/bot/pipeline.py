@@ -178,3 +178,10 @@ def pipeline_load() -> Pipeline:
     """The pipeline made of the active model versions (provider set by CHAT_PIPELINE_PROVIDER)."""
     provider = import_string(settings.CHAT_PIPELINE_PROVIDER)
     return provider()
+
+
+def draft_pipeline_load() -> Pipeline:
+    """The pipeline that drafts an agent's reply (CHAT_DRAFT_PIPELINE_PROVIDER; empty: the bot's own). The same
+    steps and answer tiers as the bot's, except that a customer who asked for a person still gets a draft."""
+    provider = import_string(settings.CHAT_DRAFT_PIPELINE_PROVIDER or settings.CHAT_PIPELINE_PROVIDER)
+    return dataclasses.replace(provider(), human_intents=frozenset())

@@ -9,10 +9,12 @@ from conversations.services.conversations import (
     conversation_token_revoke,
     message_relabel,
 )
+from conversations.services.drafts import DraftResult, draft_create, draft_discard
 from conversations.services.erasure import conversation_forget, person_erase
 from conversations.services.messages import Exchange, conversation_request_human, customer_message_receive, message_text_clean
 
 __all__ = [
+    "DraftResult",
     "Exchange",
     "agent_message_post",
     "conversation_assign",
@@ -24,6 +26,8 @@ __all__ = [
     "conversation_return_to_bot",
     "conversation_token_revoke",
     "customer_message_receive",
+    "draft_create",
+    "draft_discard",
     "message_relabel",
     "message_text_clean",
     "person_erase",

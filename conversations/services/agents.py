@@ -12,6 +12,7 @@ from conversations.events import console_event, message_event, publish_on_commit
 from conversations.models import Conversation, Message
 from conversations.privacy import anonymize_text
 from conversations.selectors import PREVIEW_CHARS, last_message_text
+from conversations.services.drafts import draft_settle_on_reply, drafts_discard_on_close
 from conversations.services.messages import message_text_clean
 
 Status = Conversation.Status
@@ -44,8 +45,9 @@ def conversation_assign(*, conversation: Conversation, agent: AbstractBaseUser) 
     return locked
 
 
-def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, text: object) -> Message:
-    """An agent replies; replying to a conversation someone else (or no one) has also takes it over."""
+def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, text: object, draft: int | None = None) -> Message:
+    """An agent replies; replying to a conversation someone else (or no one) has also takes it over.
+    ``draft``: the copilot draft the agent inserted, if any; the pending draft is settled either way."""
     clean = message_text_clean(text)
     with transaction.atomic():
         locked = _transition(conversation, allowed={Status.WAITING_FOR_AGENT, Status.WITH_AGENT, Status.WITH_BOT}, action="reply to")
@@ -55,6 +57,7 @@ def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, t
             locked.escalated_at = locked.escalated_at or timezone.now()
             locked.save(update_fields=["status", "assigned_agent", "escalated_at", "updated_at"])
         message = Message.objects.create(conversation=locked, role=Role.AGENT, text=anonymize_text(clean, conversation=locked, author=agent), author=agent)
+        draft_settle_on_reply(conversation=locked, message=message, draft_id=draft)
         events = [message_event(locked, message)] + ([status_event(locked, "agent_joined")] if joined else [])
         publish_on_commit([*events, console_event(locked, last_message=message.text[:PREVIEW_CHARS])])
     return message
@@ -74,5 +77,6 @@ def conversation_close(*, conversation: Conversation) -> Conversation:
         locked = _transition(conversation, allowed={Status.WITH_BOT, Status.WAITING_FOR_AGENT, Status.WITH_AGENT}, action="close")
         locked.status, locked.closed_at = Status.CLOSED, timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
+        drafts_discard_on_close(conversation=locked)
         publish_on_commit([status_event(locked, "closed"), console_event(locked, last_message=last_message_text(locked))])
     return locked

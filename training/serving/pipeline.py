@@ -90,6 +90,15 @@ def pipeline_components() -> Pipeline:
     return pipeline_for()
 
 
+def draft_pipeline_components() -> Pipeline:
+    """What drafts agents' replies (the CHAT_DRAFT_PIPELINE_PROVIDER default): the active responder when there is
+    one, whether or not it serves customers (each sentence is checked as for the bot; the agent reads the draft
+    before anything is sent), else what the bot answers with."""
+    if _responder_row(None) is not None and served_role("retriever") is not None:
+        return pipeline_for(tier="generative")
+    return pipeline_for()
+
+
 def warm_up() -> None:
     """Load the active version of every served kind now, so the first customer does not wait for it."""
     for kind in served_kinds():
