@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Case, Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -25,6 +25,7 @@ from conversations.models import (
     CannedReply,
     Conversation,
     ConversationAssignment,
+    ConversationReadMarker,
     HandoffReason,
     Message,
     Tag,
@@ -562,3 +563,31 @@ def csat_report(*, since: dt.date, until: dt.date) -> CsatReport:
         since=since, until=until, bot_only=_figure(rated.filter(with_agent=False)), with_agent=_figure(rated.filter(with_agent=True)),
         per_agent=[(row["last_agent"], CsatFigure(count=row["n"], average=round(row["average"], 2))) for row in per_agent],
     )
+
+
+# --- unread counters and notification preferences of the agent console -------------------------------------
+
+
+def unread_counts(agent: object, public_ids: list[str] | None = None) -> dict[str, dict]:
+    """For each queued conversation (or those named): the customer messages after the agent's read marker,
+    and whether the agent has it ("mine"), by public id."""
+    marker = ConversationReadMarker.objects.filter(agent=agent, conversation=OuterRef("pk")).values("last_read_message_id")[:1]
+    rows = Conversation.objects.filter(status__in=QUEUE_STATUSES) if public_ids is None else Conversation.objects.filter(
+        public_id__in=[p for p in public_ids if _is_uuid(p)])
+    rows = rows.annotate(read_to=Coalesce(Subquery(marker), Value(0))).annotate(
+        unread=Count("messages", filter=Q(messages__role=Message.Role.CUSTOMER, messages__id__gt=F("read_to")))
+    ).values_list("public_id", "unread", "assigned_agent_id")
+    return {str(p): {"unread": n, "mine": assigned == getattr(agent, "pk", None)} for p, n, assigned in rows}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def notification_preferences(agent: object) -> dict[str, bool]:
+    row = AgentProfile.objects.filter(user=agent).values("notify_desktop", "notify_sound").first()
+    return {"desktop": bool(row and row["notify_desktop"]), "sound": bool(row and row["notify_sound"])}

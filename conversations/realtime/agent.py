@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from functools import partial
+
 from channels.db import database_sync_to_async
 
 from conversations import selectors, services
+from conversations.errors import ChatError
 from conversations.events import (
     CONSOLE_GROUP,
     ConsoleEvent,
@@ -15,21 +20,29 @@ from conversations.events import (
     typing_event,
 )
 from conversations.models import Conversation
-from conversations.realtime.base import FrameConsumer
+from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
 from conversations.realtime.frames import (
     AgentActionFrame,
     ConversationFrame,
+    DraftDoneFrame,
+    DraftRequestFrame,
+    DraftTokenFrame,
     FrameError,
     HistoryFrame,
     MessageOutFrame,
     QueueFrame,
+    ReadFrame,
     StatusFrame,
     TypingFrame,
     TypingOutFrame,
+    UnreadFrame,
     field_bool,
+    field_int,
     field_str,
 )
+from conversations.realtime.threads import stream_from_thread
 
+logger = logging.getLogger(__name__)
 AGENT_PERMISSION = "conversations.reply_conversation"
 CLOSE_FORBIDDEN = 4403
 
@@ -39,10 +52,12 @@ def _may_reply(user: object) -> bool:
 
 
 class AgentConsumer(FrameConsumer):
-    frame_types = frozenset({"open", "join", "reply", "return_to_bot", "close", "typing"})
+    frame_types = frozenset({"open", "join", "reply", "return_to_bot", "close", "typing",
+                             "draft", "draft_cancel", "draft_discard", "read"})
 
     open_conversation: Conversation | None = None
     admitted = False
+    draft_cancel: threading.Event | None = None  # the draft in flight, if any
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -54,6 +69,7 @@ class AgentConsumer(FrameConsumer):
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
         queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)()}
         await self.send_frame(queue)
+        await self._send_unread(None)
 
     async def _conversation(self, frame: AgentActionFrame | TypingFrame) -> Conversation:
         public_id = field_str(frame, "conversation")
@@ -69,6 +85,8 @@ class AgentConsumer(FrameConsumer):
         self.open_conversation = conversation
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
         await self.send_frame(await database_sync_to_async(self._transcript)(conversation))
+        await database_sync_to_async(services.conversation_mark_read)(agent=self.user, conversation=conversation)
+        await self._send_unread([str(conversation.public_id)])
 
     def _transcript(self, conversation: Conversation) -> HistoryFrame:
         return {"type": "transcript", "conversation": selectors.console_summary(conversation),
@@ -79,7 +97,8 @@ class AgentConsumer(FrameConsumer):
 
     async def on_reply(self, frame: AgentActionFrame) -> None:
         conversation = await self._conversation(frame)
-        await database_sync_to_async(services.agent_message_post)(conversation=conversation, agent=self.user, text=frame.get("text"))
+        await database_sync_to_async(services.agent_message_post)(conversation=conversation, agent=self.user, text=frame.get("text"),
+                                                                  draft=field_int(frame, "draft", required=False))
 
     async def on_return_to_bot(self, frame: AgentActionFrame) -> None:
         await database_sync_to_async(services.conversation_return_to_bot)(conversation=await self._conversation(frame))
@@ -92,6 +111,63 @@ class AgentConsumer(FrameConsumer):
         event = typing_event(conversation, role="agent", typing=field_bool(frame, "typing"), sender=self.channel_name)
         await self.channel_layer.group_send(conversation_group(conversation), event)
 
+    # --- the copilot's drafts and the unread counters --------------------------------------------------
+
+    async def on_draft(self, frame: DraftRequestFrame) -> None:
+        """Draft a reply in a reply thread; its pieces stream as draft.token frames, then one draft.done."""
+        conversation = await self._conversation(frame)
+        if self.draft_cancel is not None:
+            self.draft_cancel.set()  # one draft at a time: the newer request wins
+        cancel = self.draft_cancel = threading.Event()
+        self.spawn(self._draft(conversation, cancel))
+
+    async def _draft(self, conversation: Conversation, cancel: threading.Event) -> None:
+        public_id = str(conversation.public_id)
+
+        async def send_token(chunk: str) -> None:
+            if not cancel.is_set():
+                await self.send_frame(DraftTokenFrame(type="draft.token", conversation=public_id, text=chunk))
+
+        work = partial(services.draft_create, conversation=conversation, agent=self.user, cancelled=cancel)
+        try:
+            result = await stream_from_thread(work, send_token)
+        except ChatError as exc:
+            await self.send_error(exc.code, exc.message, conversation=public_id)
+            return
+        except DATABASE_DOWN:
+            await self.send_error("unavailable", UNAVAILABLE_MESSAGE, conversation=public_id)
+            return
+        except Exception:
+            logger.exception("Drafting failed in conversation %s", public_id)
+            await self.send_error("server_error", "The draft could not be written; please try again.", conversation=public_id)
+            return
+        finally:
+            if self.draft_cancel is cancel:
+                self.draft_cancel = None
+        draft = result.draft
+        await self.send_frame(DraftDoneFrame(
+            type="draft.done", conversation=public_id, reason=result.reason, message=result.message,
+            draft=None if draft is None else {"id": draft.pk, "text": draft.text, "sources": draft.sources, "answer_tier": draft.answer_tier,
+                                              "model_versions": draft.model_versions, "for_message": draft.for_message_id,
+                                              "outcome": draft.outcome}))
+
+    async def on_draft_cancel(self, frame: DraftRequestFrame) -> None:
+        if self.draft_cancel is not None:
+            self.draft_cancel.set()
+
+    async def on_draft_discard(self, frame: DraftRequestFrame) -> None:
+        await database_sync_to_async(services.draft_discard)(draft_id=field_int(frame, "draft"), agent=self.user)
+
+    async def on_read(self, frame: ReadFrame) -> None:
+        conversation = await self._conversation(frame)
+        await database_sync_to_async(services.conversation_mark_read)(
+            agent=self.user, conversation=conversation, up_to=field_int(frame, "message", required=False))
+        await self._send_unread([str(conversation.public_id)])
+
+    async def _send_unread(self, public_ids: list[str] | None) -> None:
+        counts = await database_sync_to_async(selectors.unread_counts)(self.user, public_ids)
+        await self.send_frame(UnreadFrame(type="unread", conversations=counts))
+
     # --- events from the channel layer ----------------------------------------------------------------
 
     def _is_open(self, public_id: str) -> bool:
@@ -99,6 +175,7 @@ class AgentConsumer(FrameConsumer):
 
     async def console_changed(self, event: ConsoleEvent) -> None:
         await self.send_frame(ConversationFrame(type="conversation", conversation=event["conversation"]))
+        await self._send_unread([event["conversation"]["id"]])
 
     async def chat_message(self, event: MessageEvent) -> None:
         if self._is_open(event["conversation"]):
@@ -120,6 +197,8 @@ class AgentConsumer(FrameConsumer):
             await self.send_frame(TypingOutFrame(type="typing", conversation=event["conversation"], role="customer", typing=event["typing"]))
 
     async def disconnect(self, code: int) -> None:
+        if self.draft_cancel is not None:
+            self.draft_cancel.set()
         await super().disconnect(code)
         if not self.admitted:
             return

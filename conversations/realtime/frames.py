@@ -183,3 +183,58 @@ def reply_end_frame(reply: MessagePayload, *, client_message_id: str | None, sta
         "intent": reply["intent"], "confidence": reply["confidence"], "sources": reply["sources"],
         "reply_to": reply["reply_to"], "client_message_id": client_message_id, "status": status,
     }
+
+
+# --- the copilot and the unread counters on the agent socket (docs/protocol.md) --------------------------
+
+
+class DraftRequestFrame(TypedDict):
+    """draft: draft a reply for the conversation; draft_cancel: stop the one in flight; draft_discard: dismiss it."""
+
+    type: Literal["draft", "draft_cancel", "draft_discard"]
+    conversation: str
+    draft: NotRequired[int]
+
+
+class ReadFrame(TypedDict):
+    type: Literal["read"]
+    conversation: str
+    message: NotRequired[int]
+
+
+class DraftTokenFrame(TypedDict):
+    type: Literal["draft.token"]
+    conversation: str
+    text: str
+
+
+class DraftPayload(TypedDict):
+    id: int
+    text: str
+    sources: list[SourcePayload]
+    answer_tier: str
+    model_versions: dict[str, int]
+    for_message: int
+    outcome: str
+
+
+class DraftDoneFrame(TypedDict):
+    type: Literal["draft.done"]
+    conversation: str
+    draft: DraftPayload | None
+    reason: str
+    message: str
+
+
+class UnreadFrame(TypedDict):
+    type: Literal["unread"]
+    conversations: dict[str, dict]
+
+
+def field_int(frame: Mapping[str, object], name: str, *, required: bool = True) -> int | None:
+    value = frame.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError(f"A {frame['type']} frame needs '{name}' as a whole number.", code="missing_field")
+    return value

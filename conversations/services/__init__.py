@@ -12,6 +12,7 @@ from conversations.services.conversations import (
 from conversations.services.drafts import DraftResult, draft_create, draft_discard
 from conversations.services.erasure import conversation_forget, person_erase
 from conversations.services.messages import Exchange, conversation_request_human, customer_message_receive, message_text_clean
+from conversations.services.notifications import conversation_mark_read, notification_preferences_set
 
 __all__ = [
     "DraftResult",
@@ -21,6 +22,7 @@ __all__ = [
     "conversation_close",
     "conversation_create",
     "conversation_forget",
+    "conversation_mark_read",
     "conversation_rate",
     "conversation_request_human",
     "conversation_return_to_bot",
@@ -30,5 +32,6 @@ __all__ = [
     "draft_discard",
     "message_relabel",
     "message_text_clean",
+    "notification_preferences_set",
     "person_erase",
 ]
