@@ -27,6 +27,8 @@ class HandoffReason(models.TextChoices):
     ACTION_FAILED = "action_failed", "Bot action failed (error status or unreachable)"
     ACTION_TIMEOUT = "action_timeout", "Bot action timed out"
     ACTION_BAD_RESPONSE = "action_bad_response", "Bot action answered in an unexpected shape"
+    # A customer question of an imported transcript that nothing answered (connectors/transcripts.py).
+    UNANSWERED = "unanswered", "Not answered (imported transcript)"
 
 
 class Conversation(models.Model):
@@ -39,6 +41,10 @@ class Conversation(models.Model):
     class Channel(models.TextChoices):
         WIDGET = "widget", "Web widget"
         API = "api", "REST API"
+        # The connectors (docs/integrations.md): e-mail, Chatwoot's agent bot, historical transcripts.
+        EMAIL = "email", "E-mail"
+        CHATWOOT = "chatwoot", "Chatwoot"
+        IMPORT = "import", "Imported transcript"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     access_token = models.CharField(max_length=64, unique=True, default=_new_access_token, editable=False)
@@ -186,12 +192,17 @@ class KnowledgeArticle(models.Model):
     url = models.URLField(blank=True)
     intents = models.ManyToManyField(Intent, blank=True, related_name="articles")
     published = models.BooleanField(default=True)
+    # Set by the knowledge-base import (connectors/kb/): where the article came from (path, URL or uploaded
+    # file name) and a hash of its content, so a re-import updates it instead of adding a copy.
+    source = models.CharField(max_length=500, blank=True, default="", help_text="The path, URL or file it was imported from.")
+    content_hash = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 of the imported title and body.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["published", "title"])]
+        constraints = [models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""), name="unique_article_source")]
 
     def __str__(self) -> str:
         return self.title
