@@ -67,6 +67,10 @@ class ConversationPayload(TypedDict):
     escalated_at: str | None
     updated_at: str
     last_message: NotRequired[str]
+    # The agent console's rows only (console_payload): never in a customer's frames.
+    agent_username: NotRequired[str | None]
+    offline_handoff: NotRequired[bool]
+    tags: NotRequired[list[str]]
 
 
 # --- channel-layer events (the "type" names the consumer handler: chat.message -> chat_message) ----------
@@ -107,6 +111,15 @@ class TypingEvent(TypedDict):
     role: str
     typing: bool
     sender: str
+
+
+class CreatedEvent(TypedDict):
+    """A conversation was started: no socket is in its group yet, so only event_published's receivers hear it."""
+
+    type: Literal["chat.created"]
+    conversation: str
+    channel: str
+    created_at: str
 
 
 class ConsoleEvent(TypedDict):
@@ -172,15 +185,30 @@ def status_event(conversation: Conversation, change: StatusEvent) -> Event:
     return conversation_group(conversation), dict(event)
 
 
+def console_payload(conversation: Conversation, *, last_message: str) -> ConversationPayload:
+    """The conversation's row as agents see it: its payload, plus what only agents see (never sent to the customer)."""
+    payload = conversation_payload(conversation, last_message=last_message)
+    payload["agent_username"] = conversation.assigned_agent.get_username() if conversation.assigned_agent_id else None
+    payload["offline_handoff"] = conversation.offline_handoff
+    payload["tags"] = sorted(tag.name for tag in conversation.tags.all())
+    return payload
+
+
 def console_event(conversation: Conversation, *, last_message: str) -> Event:
     """The conversation's row in the agent console, as it is after the change."""
-    event: ConsoleEvent = {"type": "console.changed", "conversation": conversation_payload(conversation, last_message=last_message)}
+    event: ConsoleEvent = {"type": "console.changed", "conversation": console_payload(conversation, last_message=last_message)}
     return CONSOLE_GROUP, dict(event)
 
 
 def rated_event(conversation: Conversation, sender: str | None = None) -> Event:
     event: RatedEvent = {"type": "chat.rated", "conversation": str(conversation.public_id), "rating": conversation.rating,
                          "sender": sender}
+    return conversation_group(conversation), dict(event)
+
+
+def created_event(conversation: Conversation) -> Event:
+    event: CreatedEvent = {"type": "chat.created", "conversation": str(conversation.public_id), "channel": conversation.channel,
+                           "created_at": conversation.created_at.isoformat()}
     return conversation_group(conversation), dict(event)
 
 
@@ -209,3 +237,42 @@ def publish(events: list[Event]) -> None:
 def publish_on_commit(events: list[Event]) -> None:
     """Send once the current transaction commits (at once outside a transaction); never if it rolls back."""
     transaction.on_commit(partial(publish, events))
+
+
+# --- the agent workspace: events only the console hears (CONSOLE_GROUP; never a conversation's group) ---
+
+
+class NotePayload(TypedDict):
+    id: int
+    author: str | None
+    text: str
+    created_at: str
+
+
+class NoteEvent(TypedDict):
+    """A private note: published to the console group only, so no customer socket can hear it."""
+
+    type: Literal["console.note"]
+    conversation: str
+    note: NotePayload
+
+
+class AvailabilityEvent(TypedDict):
+    type: Literal["console.availability"]
+    agent: str
+    availability: str
+
+
+def note_payload(note: object) -> NotePayload:
+    return {"id": note.pk, "author": person_name(note.author) if note.author_id else None,  # type: ignore[attr-defined]
+            "text": note.text, "created_at": note.created_at.isoformat()}  # type: ignore[attr-defined]
+
+
+def note_event(conversation: Conversation, note: object) -> Event:
+    event: NoteEvent = {"type": "console.note", "conversation": str(conversation.public_id), "note": note_payload(note)}
+    return CONSOLE_GROUP, dict(event)
+
+
+def availability_event(user: object, availability: str) -> Event:
+    event: AvailabilityEvent = {"type": "console.availability", "agent": user.get_username(), "availability": availability}  # type: ignore[attr-defined]
+    return CONSOLE_GROUP, dict(event)

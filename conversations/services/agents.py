@@ -12,6 +12,7 @@ from conversations.events import console_event, message_event, publish_on_commit
 from conversations.models import Conversation, Message
 from conversations.privacy import anonymize_text
 from conversations.selectors import PREVIEW_CHARS, last_message_text
+from conversations.services.assignment import refuse_unless_holder
 from conversations.services.drafts import draft_settle_on_reply, drafts_discard_on_close
 from conversations.services.messages import message_text_clean
 
@@ -37,6 +38,7 @@ def conversation_assign(*, conversation: Conversation, agent: AbstractBaseUser) 
     """An agent takes over a conversation (from the queue, or from the bot)."""
     with transaction.atomic():
         locked = _transition(conversation, allowed={Status.WITH_BOT, Status.WAITING_FOR_AGENT, Status.WITH_AGENT}, action="join")
+        refuse_unless_holder(locked, agent, action="join")
         locked.status, locked.assigned_agent = Status.WITH_AGENT, agent
         locked.escalated_at = locked.escalated_at or timezone.now()
         locked.save(update_fields=["status", "assigned_agent", "escalated_at", "updated_at"])
@@ -51,6 +53,7 @@ def agent_message_post(*, conversation: Conversation, agent: AbstractBaseUser, t
     clean = message_text_clean(text)
     with transaction.atomic():
         locked = _transition(conversation, allowed={Status.WAITING_FOR_AGENT, Status.WITH_AGENT, Status.WITH_BOT}, action="reply to")
+        refuse_unless_holder(locked, agent, action="reply to")
         joined = locked.status != Status.WITH_AGENT or locked.assigned_agent_id != agent.pk
         if joined:
             locked.status, locked.assigned_agent = Status.WITH_AGENT, agent

@@ -7,23 +7,51 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.errors import InvalidMessage
-from conversations.events import console_event, publish_on_commit, rated_event, revoked_event
+from conversations.events import console_event, created_event, publish_on_commit, rated_event, revoked_event
 from conversations.models import Conversation, Intent, Message, TrainingExample
+from conversations.privacy import anonymize_text
 from conversations.selectors import conversation_current, last_message_text
 
 Role = Message.Role
 
 
 def conversation_create(*, channel: str = Conversation.Channel.WIDGET) -> Conversation:
-    return Conversation.objects.create(channel=channel)
+    conversation = Conversation.objects.create(channel=channel)
+    # Heard by event_published's receivers (webhooks); no socket has joined the conversation yet.
+    publish_on_commit([created_event(conversation)])
+    return conversation
 
 
-def conversation_rate(*, conversation: Conversation, rating: object, sender: str | None = None) -> Conversation:
-    """The customer's 1-5 rating; ``sender`` (the socket it came from, which answers it itself) is not told again."""
+RATING_COMMENT_MAX_CHARS = 1000
+
+
+def _rating_comment_clean(comment: object) -> str | None:
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        raise InvalidMessage("A rating's comment must be text.", code="invalid_rating_comment")
+    clean = comment.strip()
+    if len(clean) > RATING_COMMENT_MAX_CHARS:
+        raise InvalidMessage(f"A rating's comment is at most {RATING_COMMENT_MAX_CHARS} characters; this one is {len(clean)}.",
+                             code="invalid_rating_comment")
+    if "\x00" in clean or clean.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace") != clean:
+        raise InvalidMessage("A rating's comment must not contain NUL characters or unpaired surrogates.", code="invalid_rating_comment")
+    return clean
+
+
+def conversation_rate(*, conversation: Conversation, rating: object, sender: str | None = None,
+                      comment: object = None) -> Conversation:
+    """The customer's 1-5 rating and optional comment (anonymized; None keeps the one given before);
+    ``sender`` (the socket it came from, which answers it itself) is not told again."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidMessage("Rating must be a whole number from 1 to 5.", code="invalid_rating")
+    clean_comment = _rating_comment_clean(comment)
     with transaction.atomic():
-        Conversation.objects.filter(pk=conversation.pk).update(rating=rating, updated_at=timezone.now())
+        now = timezone.now()
+        fields: dict[str, object] = {"rating": rating, "rated_at": now, "updated_at": now}
+        if clean_comment is not None:
+            fields["rating_comment"] = anonymize_text(clean_comment, conversation=conversation) if clean_comment else ""
+        Conversation.objects.filter(pk=conversation.pk).update(**fields)
         conversation.rating = rating
         current = conversation_current(conversation)
         publish_on_commit([rated_event(current, sender), console_event(current, last_message=last_message_text(current))])

@@ -20,7 +20,7 @@ from conversations.events import MessagePayload, console_event, message_event, m
 from conversations.models import Conversation, Intent, Message
 from conversations.pii_engine import pii_spans
 from conversations.privacy import anonymize_text, is_published_text
-from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES
+from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES, offline_handoff
 
 logger = logging.getLogger(__name__)
 
@@ -195,10 +195,12 @@ def _collect(decision: Decision, on_token: Callable[[str], None] | None, convers
 
 def _escalate(conversation: Conversation, *, reason: HandoffReason) -> None:
     now = timezone.now()
+    # No agent online, or outside business hours: flagged in the queue; the customer is told when to expect a reply.
+    offline = offline_handoff(now=now) is not None
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now, handoff_reason=reason)
+        status=Status.WAITING_FOR_AGENT, escalated_at=now, updated_at=now, handoff_reason=reason, offline_handoff=offline)
     conversation.status, conversation.escalated_at, conversation.updated_at = Status.WAITING_FOR_AGENT, now, now
-    conversation.handoff_reason = reason
+    conversation.handoff_reason, conversation.offline_handoff = reason, offline
 
 
 def _handoff(conversation: Conversation, *, reply_to: Message | None, reason: HandoffReason,
