@@ -63,7 +63,9 @@ def test_validate_accepts_good_data() -> None:
 def test_validate_label_with_one_example() -> None:
     with pytest.raises(IntentDataError) as info:
         validate_examples(examples(a=3, b=1))
-    assert info.value.problems == ["label 'b' has 1 example(s); at least 2 are needed"]
+    assert info.value.problems == [
+        "label 'b' has 1 example(s) (example 3); at least 2 are needed (one to train on, one to validate)"
+    ]
 
 
 def test_validate_needs_two_intents_and_some_examples() -> None:
@@ -81,7 +83,7 @@ def test_validate_empty_fields_and_wrong_types() -> None:
 
 def test_validate_conflicting_labels_for_same_text() -> None:
     data = examples(a=2, b=2) + [Example("Where is my card", "a"), Example("where is  my card", "b")]
-    with pytest.raises(IntentDataError, match="labelled a, b"):
+    with pytest.raises(IntentDataError, match=r"carries two labels \(example 4: a; example 5: b\)"):
         validate_examples(data)
 
 

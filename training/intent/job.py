@@ -35,7 +35,9 @@ def intent_train(run: TrainingRun, folder: Path, progress: Progress) -> RunOutco
     result = train(examples, folder, config, oos_texts=oos, progress=progress)
     onnx: dict[str, Any] = result.meta.get("onnx") or {}
     serving = {"serving": onnx.get("selected", "torch"), "validation_accuracy": onnx.get("validation_accuracy", {})}
-    metrics = {**result.metrics, "serving": serving, "evaluation": evaluation_write(folder)}
+    data = result.meta.get("data") or {}
+    metrics = {**result.metrics, "serving": serving, "evaluation": evaluation_write(folder),
+               "data_validation": {"dropped_conflicts": data.get("dropped_conflicts", [])}}
     version = version_register(
         kind=KIND, artifact_path=folder, run=run,
         base_model=result.meta.get("base_model") or result.meta.get("base_model_source") or "",

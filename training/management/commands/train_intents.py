@@ -17,9 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int)
         parser.add_argument("--base-model", help="Hugging Face model id or local folder (default: the bundled MiniLM).")
         parser.add_argument("--activate", action="store_true", help="Serve the new version once it is trained.")
+        parser.add_argument("--strict", action="store_true",
+                            help="Refuse data in which a text carries two labels (by default those rows are dropped "
+                                 "and named in the run's report; `validate_data` lists them).")
 
-    def handle(self, *args: object, data: str | None, epochs: int | None, base_model: str | None, activate: bool, **options: object) -> None:
+    def handle(self, *args: object, data: str | None, epochs: int | None, base_model: str | None, activate: bool,
+               strict: bool = False, **options: object) -> None:
         parameters: dict = {"activate": activate}
+        if strict:
+            parameters["drop_conflicts"] = False
         if data:
             parameters["data_csv"] = data
         if epochs is not None:
@@ -44,6 +50,11 @@ class Command(BaseCommand):
         if run.status != TrainingRun.Status.SUCCEEDED or version is None:
             raise CommandError(f"Training run {run.pk} failed: {run.error}")
         m = version.metrics
+        for dropped in (m.get("data_validation") or {}).get("dropped_conflicts", []):
+            self.stdout.write(self.style.WARNING(
+                f"Dropped {dropped['text'][:60]!r}: it carries the labels {', '.join(dropped['labels'])} "
+                f"({', '.join(dropped['rows'])})."
+            ))
         state = "active" if run.parameters.get("activate") else "not active; activate it in admin or the API"
         self.stdout.write(self.style.SUCCESS(
             f"Intent model v{version.version} ({state}): validation accuracy {m['evaluation']['accuracy']:.4f}, "

@@ -74,6 +74,19 @@ class IntentTrainingConfig(ConfigDict):
         0.005, "Serve int8 when its validation accuracy is at most this much (0.005 = 0.5 point) below fp32."
     )
     torch_threads: int | None = _opt(None, "torch CPU threads while training (None: torch's default).")
+    length_bucketing: bool = _opt(
+        False,
+        "Batch messages of similar length together (shuffled within pools of 50 batches, batch order shuffled): "
+        "less padding per step, same data per epoch.",
+    )
+    freeze_layers: int = _opt(
+        0, "Freeze the embeddings and this many lower encoder layers (0: train everything; faster backward pass)."
+    )
+    drop_conflicts: bool = _opt(
+        True,
+        "Texts that carry two labels are dropped (and named in the run's report) instead of refusing to train; "
+        "False refuses, like validate_data --strict.",
+    )
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -83,6 +96,8 @@ class IntentTrainingConfig(ConfigDict):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 problems.append(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.freeze_layers, int) or isinstance(self.freeze_layers, bool) or self.freeze_layers < 0:
+            problems.append(f"freeze_layers must be an integer >= 0, got {self.freeze_layers!r}")
         if not isinstance(self.min_steps, int) or self.min_steps < 0:
             problems.append(f"min_steps must be an integer >= 0, got {self.min_steps!r}")
         if isinstance(self.max_length, int) and self.max_length < 4:

@@ -8,7 +8,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.ml.common.artifacts import sha256_of_records
@@ -16,12 +16,21 @@ from training.ml.intent.errors import IntentDataError
 
 OOS_LABEL = "oos"
 MIN_EXAMPLES_PER_LABEL = 2
+# Banking77's train.csv is 0.7 MB; a file 30 times that is far more than one bot's intents and
+# would hold the worker for a long time: refuse it before reading.
+MAX_CSV_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Example:
     text: str
     label: str
+    line: int | None = field(default=None, compare=False)  # CSV line it came from, for messages
+
+
+def where(ex: Example, index: int) -> str:
+    """How a message names one example: its CSV line, else its position."""
+    return f"line {ex.line}" if ex.line is not None else f"example {index}"
 
 
 def load_csv(
@@ -33,6 +42,23 @@ def load_csv(
     Rows labelled ``oos`` are out-of-scope examples.
     """
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise IntentDataError(f"{path}: file not found") from exc
+    if size > MAX_CSV_BYTES:
+        raise IntentDataError(
+            f"{path}: the file is {size / 1024 / 1024:.1f} MB; at most {MAX_CSV_BYTES // 1024 // 1024} MB "
+            "of training examples are accepted (split it, or drop duplicate rows)"
+        )
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise IntentDataError(
+            f"{path}: line {line}: not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8"
+        ) from exc
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -60,7 +86,7 @@ def load_csv(
                 if not label:
                     problems.append(f"line {line}: empty label")
                 if text and label:
-                    examples.append(Example(text=text, label=label))
+                    examples.append(Example(text=text, label=label, line=line))
     except FileNotFoundError as exc:
         raise IntentDataError(f"{path}: file not found") from exc
     except UnicodeDecodeError as exc:
@@ -76,6 +102,37 @@ def load_csv(
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def normalized_text(text: str) -> str:
+    """The form two texts must share to count as the same message (case and spacing ignored)."""
+    return _norm(text)
+
+
+def conflicting_texts(examples: Sequence[Example]) -> dict[str, list[int]]:
+    """Normalised text -> indices of its rows, for every text that carries more than one label."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, ex in enumerate(examples):
+        rows[_norm(ex.text)].append(i)
+    return {t: idx for t, idx in rows.items() if len({examples[i].label for i in idx}) > 1}
+
+
+def drop_conflicts(examples: Sequence[Example]) -> tuple[list[Example], list[dict[str, object]]]:
+    """Examples without the texts that carry two labels, and what was dropped (for the run's report).
+
+    Every row of a conflicting text goes: keeping the majority label would guess which one is right.
+    """
+    conflicts = conflicting_texts(examples)
+    dropped_rows = {i for idx in conflicts.values() for i in idx}
+    report = [
+        {
+            "text": examples[idx[0]].text,
+            "labels": sorted({examples[i].label for i in idx}),
+            "rows": [where(examples[i], i) for i in idx],
+        }
+        for idx in conflicts.values()
+    ]
+    return [ex for i, ex in enumerate(examples) if i not in dropped_rows], report
 
 
 def validate_examples(examples: Sequence[Example], *, min_per_label: int = MIN_EXAMPLES_PER_LABEL) -> None:
@@ -105,13 +162,14 @@ def validate_examples(examples: Sequence[Example], *, min_per_label: int = MIN_E
         problems.append(f"need at least two intents, got {len(in_scope)} ({', '.join(map(repr, in_scope)) or 'none'})")
     for label, count in sorted(counts.items()):
         if count < min_per_label:
-            problems.append(f"label {label!r} has {count} example(s); at least {min_per_label} are needed")
-    labels_by_text: dict[str, set[str]] = defaultdict(set)
-    for ex in examples:
-        labels_by_text[_norm(ex.text)].add(ex.label)
-    for text, labels in labels_by_text.items():
-        if len(labels) > 1:
-            problems.append(f"text {text[:60]!r} is labelled {', '.join(sorted(labels))}")
+            rows = ", ".join(where(ex, i) for i, ex in enumerate(examples) if ex.label == label)
+            problems.append(
+                f"label {label!r} has {count} example(s) ({rows}); at least {min_per_label} are needed "
+                "(one to train on, one to validate)"
+            )
+    for text, idx in conflicting_texts(examples).items():
+        labelled = "; ".join(f"{where(examples[i], i)}: {examples[i].label}" for i in idx)
+        problems.append(f"text {text[:60]!r} carries two labels ({labelled})")
     if problems:
         raise IntentDataError("the examples cannot train an intent classifier", problems)
 

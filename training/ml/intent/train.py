@@ -22,7 +22,15 @@ from training.ml.common.seeding import seed_everything
 from training.ml.intent.artifact import VALIDATION_FILE, write_artifact_meta, write_examples
 from training.ml.intent.calibrate import choose_threshold, fit_temperature, softmax
 from training.ml.intent.config import IntentTrainingConfig
-from training.ml.intent.data import OOS_LABEL, Example, data_hash, merge_oos, stratified_split, validate_examples
+from training.ml.intent.data import (
+    OOS_LABEL,
+    Example,
+    data_hash,
+    drop_conflicts,
+    merge_oos,
+    stratified_split,
+    validate_examples,
+)
 from training.ml.intent.export import export_onnx
 from training.ml.intent.model import build_model, load_base, save_model
 
@@ -85,6 +93,41 @@ class _Runner:
         if not known.any():
             return float("nan")
         return float((self.logits(model, ids).argmax(axis=1)[known] == y[known]).mean())
+
+
+def _batches(lengths: Sequence[int], batch_size: int, generator: Any, *, bucketing: bool) -> list[list[int]]:
+    """One epoch's batches of row indices: random, or (bucketing) similar lengths together.
+
+    Bucketing sorts pools of 50 random batches by length, then shuffles the batch order, so every
+    row is seen once per epoch and batches stay random across epochs while padding shrinks.
+    """
+    import torch
+
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    if not bucketing:
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    shuffled = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in shuffled]
+
+
+def _freeze_lower_layers(encoder: Any, n_layers: int) -> int:
+    """Freeze the embeddings and the ``n_layers`` lowest transformer layers; returns how many were frozen."""
+    if n_layers <= 0:
+        return 0
+    layers = getattr(getattr(encoder, "encoder", None), "layer", None)
+    embeddings = getattr(encoder, "embeddings", None)
+    if layers is None or embeddings is None:
+        raise ValueError("freeze_layers needs a BERT-like encoder (encoder.embeddings, encoder.encoder.layer)")
+    n = min(n_layers, len(layers))
+    for module in [embeddings, *list(layers)[:n]]:
+        for param in module.parameters():
+            param.requires_grad_(False)
+    return n
 
 
 def _optimizer(model: Any, config: IntentTrainingConfig) -> Any:
@@ -174,6 +217,11 @@ def train(
     config = config or IntentTrainingConfig()
     ensure_empty_folder(output_dir)
     all_examples = merge_oos(examples, oos_texts)
+    dropped: list[dict[str, Any]] = []
+    if config.drop_conflicts:  # real support data has a few; Rasa also reports them and trains
+        all_examples, dropped = drop_conflicts(all_examples)
+        if dropped:
+            logger.warning("dropped %d text(s) that carry two labels: %s", len(dropped), [d["text"] for d in dropped[:5]])
     validate_examples(all_examples)
     train_set, val_set = stratified_split(all_examples, val_fraction=config.val_fraction, seed=config.seed)
     if not config.train_oos_class:
@@ -189,7 +237,7 @@ def train(
         torch.set_num_threads(config.torch_threads)
     try:
         with staged_folder(output_dir) as scratch:
-            job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp)
+            job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp, dropped)
             meta = _fit(job, scratch, progress, should_stop)
             if config.export_onnx:
                 m = meta["metrics"]
@@ -221,6 +269,7 @@ class _Job:
     val_set: list[Example]
     device: str
     amp: Any  # AmpSettings
+    dropped_conflicts: list[dict[str, Any]]
 
 
 def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop: StopCallback | None) -> dict[str, Any]:
@@ -236,12 +285,14 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
         labels.append(OOS_LABEL)
     index = {label: i for i, label in enumerate(labels)}
     model = build_model(job.encoder, len(labels), config.pooling, config.dropout).to(device)
+    frozen_layers = _freeze_lower_layers(model.encoder, config.freeze_layers)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     runner = _Runner(device=device, pad_id=pad_id, eval_batch_size=config.eval_batch_size, amp=amp)
 
     train_ids = _encode(tokenizer, [ex.text for ex in train_set], config.max_length)
     train_y = torch.tensor([index[ex.label] for ex in train_set], dtype=torch.long)
     val_ids = _encode(tokenizer, [ex.text for ex in val_set], config.max_length)
+    train_lengths = [len(ids) for ids in train_ids]
 
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
@@ -264,11 +315,11 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
     for epoch in range(1, epochs + 1):
         model.train()
         epoch_loss = 0.0
-        for batch_idx in torch.randperm(len(train_set), generator=generator).split(config.batch_size):
+        for batch_idx in _batches(train_lengths, config.batch_size, generator, bucketing=config.length_bucketing):
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training cancelled at step {step}/{total_steps}")
-            input_ids, mask = _collate([train_ids[i] for i in batch_idx.tolist()], pad_id, device)
-            targets = train_y[batch_idx].to(device)
+            input_ids, mask = _collate([train_ids[i] for i in batch_idx], pad_id, device)
+            targets = train_y[torch.tensor(batch_idx)].to(device)
             with amp.autocast():
                 logits = model(input_ids, mask)
             loss = loss_fn(logits.float(), targets)
@@ -340,6 +391,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "n_train": len(train_set),
             "n_validation": len(val_set),
             "n_labels": len(labels),
+            "dropped_conflicts": job.dropped_conflicts,
         },
         "metrics": {
             "validation": calibration["metrics"],
@@ -348,6 +400,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "train_seconds": round(train_seconds, 2),
             "steps": total_steps,
             "epochs": epochs,
+            "frozen_layers": frozen_layers,
         },
         "device": device,
         "mixed_precision": amp.name,
