@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -14,6 +16,7 @@ from django.utils import timezone
 from conversations import exports, selectors, services
 from conversations.admin.filters import ConfidenceBandFilter, EscalatedFilter, IntentFilter, MessageConfidenceFilter
 from conversations.admin.mixins import RecordAdminMixin
+from conversations.admin.workspace import AgentNoteInline, TransferInline
 from conversations.errors import ChatError
 from conversations.models import Conversation, Intent, Message
 
@@ -21,12 +24,15 @@ from conversations.models import Conversation, Intent, Message
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["short_id", "status", "channel", "assigned_agent", "message_count", "lowest_confidence", "rating", "escalated", "created_at"]
-    list_filter = ["status", IntentFilter, ("created_at", admin.DateFieldListFilter), ConfidenceBandFilter, EscalatedFilter, "handoff_reason", "rating", "channel"]
+    list_filter = ["status", IntentFilter, ("created_at", admin.DateFieldListFilter), ConfidenceBandFilter, EscalatedFilter, "handoff_reason", "rating", "channel",
+                   "tags", "offline_handoff"]
     search_fields = ["messages__text"]
     search_help_text = "Search the text of the messages."
     date_hierarchy = "created_at"
-    readonly_fields = ["public_id", "status", "channel", "assigned_agent", "rating", "escalated_at", "handoff_reason", "created_at", "updated_at", "closed_at"]
+    readonly_fields = ["public_id", "status", "channel", "assigned_agent", "rating", "escalated_at", "handoff_reason", "created_at", "updated_at", "closed_at",
+                       "rating_comment", "rated_at", "tags", "offline_handoff", "contact_email"]
     fields = readonly_fields
+    inlines = [AgentNoteInline, TransferInline]
     actions = ["export_jsonl", "export_csv", "revoke_access_tokens"]
     change_form_template = "admin/conversations/conversation/change_form.html"
     list_per_page = 50
@@ -89,6 +95,7 @@ class ConversationAdmin(admin.ModelAdmin):
     def get_urls(self) -> list:
         custom = [
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="conversations_dashboard"),
+            path("csat/", self.admin_site.admin_view(self.csat_view), name="conversations_csat"),
             path("<int:pk>/agent/<str:action>/", self.admin_site.admin_view(self.agent_action_view), name="conversations_agent_action"),
             path("relabel/<int:message_id>/", self.admin_site.admin_view(self.relabel_view), name="conversations_message_relabel"),
         ]
@@ -151,8 +158,22 @@ class ConversationAdmin(admin.ModelAdmin):
         data = selectors.dashboard()
         peak = max((n for _, n in data.days), default=0) or 1
         context = {**self.admin_site.each_context(request), "title": "Conversations dashboard", "data": data,
-                   "bars": [(day, n, round(100 * n / peak)) for day, n in data.days], "opts": self.model._meta}
+                   "bars": [(day, n, round(100 * n / peak)) for day, n in data.days], "opts": self.model._meta,
+                   "tag_counts": selectors.tag_counts(since=timezone.now() - dt.timedelta(days=14))}
         return TemplateResponse(request, "admin/conversations/dashboard.html", context)
+
+    def csat_view(self, request: HttpRequest) -> HttpResponse:
+        """CSAT for bot-only and agent conversations and per agent, over the period staff choose."""
+        if not request.user.has_perm("conversations.view_csat_report"):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": "Customer satisfaction (CSAT)", "opts": self.model._meta,
+                   "since": request.GET.get("from", ""), "until": request.GET.get("to", "")}
+        try:
+            since, until = selectors.csat_period(request.GET.get("from"), request.GET.get("to"))
+            context.update(report=selectors.csat_report(since=since, until=until), since=since.isoformat(), until=until.isoformat())
+        except ChatError as exc:
+            context["error"] = exc.message
+        return TemplateResponse(request, "admin/conversations/csat.html", context, status=400 if "error" in context else 200)
 
 
 @admin.register(Message)

@@ -17,6 +17,10 @@ class ConversationFilter(django_filters.FilterSet):
     intent = django_filters.CharFilter(method="filter_intent")
     confidence = django_filters.ChoiceFilter(choices=[(b, b) for b in selectors.CONFIDENCE_BANDS], method="filter_confidence")
     q = django_filters.CharFilter(method="filter_text", label="Text search in messages")
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Carries this tag", max_length=40)
+    queue = django_filters.ChoiceFilter(choices=[(q, q) for q in selectors.QUEUES], method="filter_queue",
+                                        label="The console's queues: mine, unassigned, all")
+    offline_handoff = django_filters.BooleanFilter(label="Handed off with no agent online or outside business hours")
 
     class Meta:
         model = Conversation
@@ -30,6 +34,9 @@ class ConversationFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return selectors.conversations_matching(queryset, value)
+
+    def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return selectors.conversations_in_queue(queryset, value, user=self.request.user)
 
 
 class TrainingExampleFilter(django_filters.FilterSet):

@@ -5,6 +5,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from conversations import selectors
 from conversations.models import Conversation, HandoffReason, Intent, KnowledgeArticle, Message, TrainingExample
 from conversations.privacy import anonymize_text
 
@@ -44,11 +45,45 @@ class ConversationOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     handoff_reason = _handoff_reason_field()
+    offline_handoff = serializers.BooleanField(read_only=True, help_text="Handed off with no agent online or outside business hours.")
+    offline_notice = serializers.SerializerMethodField(
+        help_text="While such a conversation waits: when a reply can be expected, and the offer to leave an e-mail address.")
+    reply_expected_at = serializers.SerializerMethodField(help_text="The next opening time, when the business is closed now.")
+    contact_email_left = serializers.SerializerMethodField(help_text="The customer left an e-mail address for the answer.")
 
     class Meta:
         model = Conversation
         fields = ["id", "status", "channel", "assigned_agent", "rating", "escalated_at", "handoff_reason", "created_at", "updated_at",
-                  "closed_at"]
+                  "closed_at", "offline_handoff", "offline_notice", "reply_expected_at", "contact_email_left"]
+        read_only_fields = fields
+
+    def _offline(self, obj: Conversation) -> selectors.OfflineHandoff | None:
+        if not obj.offline_handoff or obj.status != Conversation.Status.WAITING_FOR_AGENT:
+            return None
+        cache = self.root.__dict__.setdefault("_offline_now", {})  # once per answer, not once per row
+        if "value" not in cache:
+            cache["value"] = selectors.offline_handoff()
+        return cache["value"]
+
+    def get_offline_notice(self, obj: Conversation) -> str | None:
+        offline = self._offline(obj)
+        return offline.message if offline else None
+
+    def get_reply_expected_at(self, obj: Conversation) -> str | None:
+        offline = self._offline(obj)
+        return offline.expected_at.isoformat() if offline and offline.expected_at else None
+
+    def get_contact_email_left(self, obj: Conversation) -> bool:
+        return bool(obj.contact_email)
+
+
+class ConversationListOut(ConversationOut):
+    """Rows of the staff list: with the tags only agents and staff see."""
+
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta(ConversationOut.Meta):
+        fields = ConversationOut.Meta.fields + ["tags"]
         read_only_fields = fields
 
 
@@ -69,7 +104,9 @@ class ConversationCreatedOut(ConversationOut):
 
 
 class ConversationCreateIn(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Conversation.Channel.choices, default=Conversation.Channel.API)
+    # The connectors' channels (email, chatwoot, import) are set by their own doors, never by a caller.
+    channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in (Conversation.Channel.WIDGET, Conversation.Channel.API)],
+                                      default=Conversation.Channel.API)
 
 
 class MessageIn(serializers.Serializer):
@@ -87,6 +124,8 @@ class ExchangeOut(serializers.Serializer):
 
 class RatingIn(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000,
+                                    help_text="Optional, at most 1000 characters; anonymized. Left out: the comment given before stays.")
 
 
 class IntentSerializer(serializers.ModelSerializer):

@@ -16,5 +16,7 @@ urlpatterns = [
     path("conversations/<uuid:public_id>/forget/", views.ConversationForget.as_view(), name="conversation-forget"),
     path("conversations/<uuid:public_id>/rate/", views.ConversationRate.as_view(), name="conversation-rate"),
     path("examples/import/", views.TrainingExampleImport.as_view(), name="example-import"),
+    path("", include("conversations.api.copilot")),
+    path("", include("conversations.api.workspace")),
     path("", include(router.urls)),
 ]

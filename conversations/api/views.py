@@ -37,12 +37,12 @@ class ConversationMixin:
 
 
 class ConversationListCreate(generics.ListAPIView):
-    serializer_class = s.ConversationOut
+    serializer_class = s.ConversationListOut
     filterset_class = ConversationFilter
     throttle_scope = "public_create"
 
     def get_queryset(self):  # noqa: ANN201
-        return selectors.conversation_list()
+        return selectors.conversation_list().prefetch_related("tags")
 
     def get_permissions(self):  # noqa: ANN201
         return [AllowAny()] if self.request.method == "POST" else [HasPerm("conversations.view_conversation")]
@@ -126,7 +126,8 @@ class ConversationRate(ConversationMixin, APIView):
         conversation = self.get_conversation(request, public_id, "conversations.change_conversation")
         data = s.RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = services.conversation_rate(conversation=conversation, rating=data.validated_data["rating"])
+        conversation = services.conversation_rate(conversation=conversation, rating=data.validated_data["rating"],
+                                                  comment=data.validated_data.get("comment"))
         return Response(s.ConversationOut(conversation).data)
 
 

@@ -12,14 +12,17 @@ from conversations import selectors, services
 from conversations.errors import ChatError
 from conversations.events import (
     CONSOLE_GROUP,
+    AvailabilityEvent,
     ConsoleEvent,
     MessageEvent,
+    NoteEvent,
     StatusChangeEvent,
     TypingEvent,
     conversation_group,
     typing_event,
 )
 from conversations.models import Conversation
+from conversations.realtime import workspace_frames
 from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
 from conversations.realtime.frames import (
     AgentActionFrame,
@@ -53,7 +56,9 @@ def _may_reply(user: object) -> bool:
 
 class AgentConsumer(FrameConsumer):
     frame_types = frozenset({"open", "join", "reply", "return_to_bot", "close", "typing",
-                             "draft", "draft_cancel", "draft_discard", "read"})
+                             "draft", "draft_cancel", "draft_discard", "read",
+                             # the agent workspace (docs/agent-workspace.md)
+                             "note", "tag_add", "tag_remove", "transfer", "availability", "presence"})
 
     open_conversation: Conversation | None = None
     admitted = False
@@ -70,6 +75,7 @@ class AgentConsumer(FrameConsumer):
         queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)()}
         await self.send_frame(queue)
         await self._send_unread(None)
+        await self.send_frame(await database_sync_to_async(workspace_frames.workspace_frame)(self.user))
 
     async def _conversation(self, frame: AgentActionFrame | TypingFrame) -> Conversation:
         public_id = field_str(frame, "conversation")
@@ -85,6 +91,7 @@ class AgentConsumer(FrameConsumer):
         self.open_conversation = conversation
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
         await self.send_frame(await database_sync_to_async(self._transcript)(conversation))
+        await self.send_frame(await database_sync_to_async(workspace_frames.notes_frame)(conversation))
         await database_sync_to_async(services.conversation_mark_read)(agent=self.user, conversation=conversation)
         await self._send_unread([str(conversation.public_id)])
 
@@ -167,6 +174,44 @@ class AgentConsumer(FrameConsumer):
     async def _send_unread(self, public_ids: list[str] | None) -> None:
         counts = await database_sync_to_async(selectors.unread_counts)(self.user, public_ids)
         await self.send_frame(UnreadFrame(type="unread", conversations=counts))
+
+    # --- the agent workspace: notes, tags, transfer, availability ----------------------------------------
+
+    async def _allowed(self, perm: str) -> None:
+        if not await database_sync_to_async(self.user.has_perm)(perm):
+            raise FrameError("You are not allowed to do this.", code="forbidden")
+
+    async def on_note(self, frame: AgentActionFrame) -> None:
+        await self._allowed("conversations.add_agentnote")
+        conversation = await self._conversation(frame)
+        await database_sync_to_async(services.note_add)(conversation=conversation, author=self.user, text=frame.get("text"))
+
+    async def on_tag_add(self, frame: AgentActionFrame) -> None:
+        await self._allowed("conversations.add_tag")
+        await database_sync_to_async(services.tag_add)(conversation=await self._conversation(frame), name=frame.get("tag"))
+
+    async def on_tag_remove(self, frame: AgentActionFrame) -> None:
+        await self._allowed("conversations.add_tag")
+        await database_sync_to_async(services.tag_remove)(conversation=await self._conversation(frame), name=frame.get("tag"))
+
+    async def on_transfer(self, frame: AgentActionFrame) -> None:
+        await self._allowed("conversations.transfer_conversation")
+        conversation = await self._conversation(frame)
+        await database_sync_to_async(workspace_frames.transfer)(conversation=conversation, by=self.user, to_agent=frame.get("to_agent"),
+                                                                note=frame.get("note", ""))
+
+    async def on_availability(self, frame: AgentActionFrame) -> None:
+        await database_sync_to_async(services.agent_availability_set)(agent=self.user, availability=frame.get("availability"))
+
+    async def on_presence(self, frame: AgentActionFrame) -> None:
+        """The console says it is open (every minute): an agent set online counts as online only while it does."""
+        await database_sync_to_async(services.agent_seen)(agent=self.user)
+
+    async def console_note(self, event: NoteEvent) -> None:
+        await self.send_frame({"type": "note", "conversation": event["conversation"], "note": event["note"]})
+
+    async def console_availability(self, event: AvailabilityEvent) -> None:
+        await self.send_frame(await database_sync_to_async(workspace_frames.availability_frame)(self.user, event))
 
     # --- events from the channel layer ----------------------------------------------------------------
 
