@@ -125,6 +125,10 @@ class Message(models.Model):
                                       help_text="Set on the message that handed the conversation to a person.")
     answer_tier = models.CharField(max_length=16, blank=True, default="", help_text="The answer tier that wrote a bot reply.")
     client_message_id = models.CharField(max_length=64, null=True, blank=True)
+    # A customer message the bot is answering: since when, and which process (cleared with the reply). A resend
+    # of a message whose marker outlived its lease, with no reply, is answered again (services/messages.py).
+    answering_since = models.DateTimeField(null=True, blank=True)
+    answering_by = models.CharField(max_length=96, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
