@@ -9,6 +9,6 @@ CHAT_DRAFT_PIPELINE_PROVIDER = env_str("CHAT_DRAFT_PIPELINE_PROVIDER", "training
 DRAFT_HISTORY_TURNS = env_int("DRAFT_HISTORY_TURNS", 20)
 # The unanswered-questions report: questions closer than this cosine distance share a cluster
 # (agglomerative clustering, average linkage, over the served index's encoder).
-INSIGHTS_CLUSTER_DISTANCE = env_float("INSIGHTS_CLUSTER_DISTANCE", 0.45)
+INSIGHTS_CLUSTER_DISTANCE = env_float("INSIGHTS_CLUSTER_DISTANCE", 0.55)
 # At most this many unanswered questions are clustered per report (the newest first).
 INSIGHTS_MAX_QUESTIONS = env_int("INSIGHTS_MAX_QUESTIONS", 2000)
