@@ -1,4 +1,5 @@
-"""The pipeline's Responder over the active responder version."""
+"""The pipeline's Responder over the active responder version: its weights in this process (llama.cpp or
+torch), or an OpenAI-compatible server that serves them (`RESPONDER_BACKEND=openai`, training/serving/openai_backend.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from conversations.bot.pipeline import Classification, Source, Turn
 from training.kinds import ServedRow
 from training.ml.responder import ResponderInput, SourcePassage, load_responder
 from training.ml.responder.evaluate import HANDOFF_PATTERN
+from training.serving.openai_backend import RemoteResponder, ServerConfig
 
 # Roles the responder's prompt knows; system notices (hand-off messages) are not conversation turns.
 PROMPT_ROLES = ("customer", "agent", "bot")
@@ -43,6 +45,17 @@ class ServedResponder:
         return bool(HANDOFF_PATTERN.search(reply))
 
 
+def server_config() -> ServerConfig:
+    return ServerConfig(url=settings.RESPONDER_URL or "", model=settings.RESPONDER_MODEL or "",
+                        api_key=settings.RESPONDER_API_KEY or "", connect_timeout=settings.RESPONDER_CONNECT_TIMEOUT_S,
+                        first_token_timeout=settings.RESPONDER_FIRST_TOKEN_TIMEOUT_S, timeout=settings.RESPONDER_TIMEOUT_S)
+
+
 def responder_serve(row: ServedRow) -> ServedResponder:
-    loaded = load_responder(row["artifact_path"], backend=settings.RESPONDER_BACKEND, threads=settings.RESPONDER_THREADS or None)
+    if settings.RESPONDER_BACKEND == "openai":
+        loaded: Any = RemoteResponder.from_artifact(row["artifact_path"], server=server_config())
+    else:
+        loaded = load_responder(row["artifact_path"], backend=settings.RESPONDER_BACKEND, threads=settings.RESPONDER_THREADS or None)
+        if hasattr(loaded.streamer, "prefix_cache"):
+            loaded.streamer.prefix_cache = settings.RESPONDER_PREFIX_CACHE
     return ServedResponder(loaded, row["version"], max_concurrent=settings.RESPONDER_MAX_CONCURRENT)

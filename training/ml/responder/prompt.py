@@ -89,10 +89,15 @@ def _system_text(intent: str | None, passages: list[tuple[str, str]]) -> str:
     return "\n\n".join(lines)
 
 
-def _render(tokenizer: Any, system: str, turns: list[tuple[str, str]], question: str) -> list[int]:
+def _messages(system: str, turns: list[tuple[str, str]], question: str) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": system}]
     messages += [{"role": ROLES[role], "content": text} for role, text in turns]
     messages.append({"role": "user", "content": question})
+    return messages
+
+
+def _render(tokenizer: Any, system: str, turns: list[tuple[str, str]], question: str) -> list[int]:
+    messages = _messages(system, turns, question)
     if getattr(tokenizer, "chat_template", None):
         text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     else:
@@ -121,6 +126,20 @@ def render_prompt(
     tokenizer: Any, inp: ResponderInput, *, max_prompt_tokens: int, max_history_turns: int = MAX_HISTORY_TURNS
 ) -> list[int]:
     """Token ids of the whole prompt, ending with the assistant's generation prompt, within ``max_prompt_tokens``."""
+    return _fit(tokenizer, inp, max_prompt_tokens=max_prompt_tokens, max_history_turns=max_history_turns)[1]
+
+
+def prompt_messages(
+    tokenizer: Any, inp: ResponderInput, *, max_prompt_tokens: int, max_history_turns: int = MAX_HISTORY_TURNS
+) -> list[dict[str, str]]:
+    """The chat messages (system, kept history, question) that ``render_prompt`` renders with the chat
+    template: what an OpenAI-compatible server is sent, trimmed by the same budget."""
+    return _fit(tokenizer, inp, max_prompt_tokens=max_prompt_tokens, max_history_turns=max_history_turns)[0]
+
+
+def _fit(
+    tokenizer: Any, inp: ResponderInput, *, max_prompt_tokens: int, max_history_turns: int
+) -> tuple[list[dict[str, str]], list[int]]:
     problems = input_problems(inp)
     if problems:
         raise ValueError("invalid responder input: " + "; ".join(problems))
@@ -143,7 +162,7 @@ def render_prompt(
         if len(candidate) > max_prompt_tokens:
             break
         kept, ids = [turn, *kept], candidate
-    return ids
+    return _messages(system, kept, question), ids
 
 
 def _fit_passages(
