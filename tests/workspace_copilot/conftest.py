@@ -11,6 +11,13 @@ from conversations.bot.pipeline import Pipeline, Source
 from conversations.models import Conversation, KnowledgeArticle
 from tests.conversations import fakes
 from tests.factories import IntentFactory, KnowledgeArticleFactory
+from tests.live.conftest import (  # noqa: F401 - the live fixtures (ASGI app, sockets, channel layer) by name
+    agent_cookie,
+    app_data_restored,
+    application,
+    live_settings,
+    reply_workers,
+)
 
 ANSWER = ["Your card ", "arrives in 3-5 ", "working days [1]."]
 

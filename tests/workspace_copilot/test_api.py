@@ -9,7 +9,7 @@ from conversations import services
 from conversations.models import AgentProfile, ConversationReadMarker, DraftSuggestion
 
 
-def _url(name: str, conversation) -> str:  # noqa: ANN001
+def _url(name: str, conversation: object) -> str:
     return reverse(name, kwargs={"public_id": conversation.public_id})
 
 

@@ -8,16 +8,7 @@ from channels.db import database_sync_to_async
 
 from conversations import services
 from conversations.models import DraftSuggestion
-from tests.live.conftest import (  # noqa: F401 - fixtures used by name
-    agent_cookie,
-    agent_socket,
-    app_data_restored,
-    application,
-    live_db,
-    live_settings,
-    next_frame,
-    reply_workers,
-)
+from tests.live.conftest import agent_socket, live_db, next_frame
 
 pytestmark = [pytest.mark.asyncio, *live_db]
 
