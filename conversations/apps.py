@@ -10,8 +10,8 @@ class ConversationsConfig(AppConfig):
         from conversations.roles import roles_sync
 
         def sync(sender: AppConfig, **_: object) -> None:
-            # Permissions of an app exist once its own post_migrate ran; ours span these two apps.
-            if sender.name in ("conversations", "training"):
+            # Permissions of an app exist once its own post_migrate ran; the roles span these apps.
+            if sender.name in ("conversations", "training", "integrations", "connectors"):
                 roles_sync()
 
         post_migrate.connect(sync, dispatch_uid="conversations.roles_sync", weak=False)

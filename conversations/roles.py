@@ -49,12 +49,28 @@ _TRAINING_PERMS = [
     "training.request_biasaudit",
 ]
 
+# Webhook endpoints and bot actions (integrations): staff and integrators manage them; agents do not.
+_INTEGRATION_PERMS = [
+    *[f"integrations.{action}_{model}" for model in ("webhookendpoint", "botaction") for action in ("view", "add", "change", "delete")],
+    "integrations.view_webhookdelivery",
+    "integrations.view_actioncall",
+]
+
+# The connectors (e-mail, Chatwoot, imports): staff and integrators import transcripts and read the records.
+_CONNECTOR_PERMS = [
+    "connectors.import_transcripts",
+    *[f"connectors.view_{model}" for model in ("importedtranscript", "articleimport", "emailthread", "emailmessageref",
+                                               "chatwootconversation", "chatwootdelivery")],
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENTS: _AGENT_PERMS,
     STAFF: _AGENT_PERMS
     + _WORKSPACE_STAFF_PERMS
     + _CONTENT_PERMS
     + _TRAINING_PERMS
+    + _INTEGRATION_PERMS
+    + _CONNECTOR_PERMS
     + [
         "conversations.change_conversation",
         "conversations.export_conversation",
@@ -71,7 +87,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "conversations.view_message",
     ]
     + _CONTENT_PERMS
-    + _TRAINING_PERMS,
+    + _TRAINING_PERMS
+    + _INTEGRATION_PERMS
+    + _CONNECTOR_PERMS,
     # The only people who may see the personal data behind placeholders; every reveal is audited.
     PRIVACY_OFFICERS: [
         "conversations.view_conversation",

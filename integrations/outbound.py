@@ -164,7 +164,7 @@ def check_url(url: str) -> _Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise OutboundRefused(f"Not a valid URL: {url[:200]!r}.") from exc
+        raise OutboundRefused("Not a valid URL.") from exc
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
         raise OutboundRefused("Only http and https URLs are allowed.")

@@ -20,7 +20,7 @@ from conversations.bot.types import Classification, Source, Turn
 from conversations.models import HandoffReason
 
 # The values and the stored reasons are declared below the seam; it re-exports them for its callers.
-__all__ = ["Classification", "HandoffReason", "Source", "Turn"]
+__all__ = ["ActionReply", "Classification", "HandoffReason", "Source", "Turn"]
 
 
 class NoAnswer(Exception):
@@ -69,6 +69,22 @@ def cited_sources(text: str, sources: list[Source]) -> list[Source]:
     return [dataclasses.replace(sources[n - 1], number=n) for n in seen]
 
 
+@dataclass(frozen=True)
+class ActionReply:
+    """What a bot action (integrations, through the ``actions`` step) says instead of the knowledge base: a
+    question for a missing parameter or the filled reply template (``text``), or a hand-off with its
+    ``handoff_reason`` (``handoff_message``, when set, replaces the standard hand-off text)."""
+
+    text: str = ""
+    handoff_reason: HandoffReason | None = None
+    handoff_message: str = ""
+
+
+class Actions(Protocol):
+    # None: no action concerns this message, the pipeline goes on to retrieval.
+    def respond(self, *, conversation: object, text: str, classification: Classification) -> ActionReply | None: ...
+
+
 class Classifier(Protocol):
     version: int
 
@@ -108,12 +124,13 @@ class Decision:
     # Set once the streamed reply is complete: the responder itself said it cannot answer (when it said so
     # before yielding anything, ``handoff_reason`` is set too and nothing of the reply was shown).
     handoff_after_reply: bool = False
-    tier: str = ""  # which answer tier wrote the reply (the responder's ``tier``)
+    tier: str = ""  # which answer tier wrote the reply (the responder's ``tier``; "action" for a bot action)
+    handoff_message: str = ""  # said instead of the standard hand-off text (a bot action's fallback)
 
     @property
     def handoff_text(self) -> str:
         assert self.handoff_reason is not None
-        return handoff_text(self.handoff_reason)
+        return self.handoff_message or handoff_text(self.handoff_reason)
 
 
 @dataclass
@@ -122,8 +139,11 @@ class Pipeline:
     retriever: Retriever | None = None
     responder: Responder | None = None
     human_intents: frozenset[str] = frozenset()
+    # Bot actions (BOT_ACTIONS_PROVIDER): asked after classification, before retrieval, when the caller
+    # names the conversation (slot state is kept per conversation).
+    actions: Actions | None = None
 
-    def decide(self, *, text: str, history: list[Turn]) -> Decision:
+    def decide(self, *, text: str, history: list[Turn], conversation: object | None = None) -> Decision:
         decision = Decision()
         if self.classifier is None:
             decision.handoff_reason = HandoffReason.NO_MODEL
@@ -134,6 +154,14 @@ class Pipeline:
         if classification.intent in self.human_intents:
             decision.handoff_reason = HandoffReason.CUSTOMER_REQUEST
             return decision
+        if self.actions is not None and conversation is not None:
+            acted = self.actions.respond(conversation=conversation, text=text, classification=classification)
+            if acted is not None:
+                if acted.handoff_reason is not None:
+                    decision.handoff_reason, decision.handoff_message = acted.handoff_reason, acted.handoff_message
+                else:
+                    decision.chunks, decision.tier = iter([acted.text]), "action"
+                return decision
         if self.retriever is None or self.responder is None:
             decision.handoff_reason = HandoffReason.NO_MODEL
             return decision

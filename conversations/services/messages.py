@@ -150,7 +150,7 @@ def _history(conversation: Conversation, before: Message) -> list[Turn]:
 def _bot_answer(conversation: Conversation, message: Message, on_token: Callable[[str], None] | None) -> Message:
     started = time.monotonic()
     try:
-        decision = pipeline_load().decide(text=message.text, history=_history(conversation, message))
+        decision = pipeline_load().decide(text=message.text, history=_history(conversation, message), conversation=conversation)
         text = "" if decision.handoff_reason else _collect(decision, on_token, conversation)
     except Exception:
         logger.exception("Pipeline failed for conversation %s", conversation.public_id)
@@ -168,7 +168,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
         if decision.handoff_reason:
             return _handoff(conversation, reply_to=message, reason=decision.handoff_reason, intent=intent,
                             confidence=confidence, model_versions=decision.model_versions, latency_ms=latency_ms,
-                            on_token=on_token)
+                            on_token=on_token, text=decision.handoff_text)
         reply = Message.objects.create(
             # Already anonymized piece by piece as it streamed (bot/scrubber.py).
             conversation=conversation, role=Role.BOT, text=text, reply_to=message, intent=intent,
@@ -204,9 +204,9 @@ def _escalate(conversation: Conversation, *, reason: HandoffReason) -> None:
 
 
 def _handoff(conversation: Conversation, *, reply_to: Message | None, reason: HandoffReason,
-             on_token: Callable[[str], None] | None = None, **fields: object) -> Message:
+             on_token: Callable[[str], None] | None = None, text: str = "", **fields: object) -> Message:
     _escalate(conversation, reason=reason)
-    text = handoff_text(reason)
+    text = text or handoff_text(reason)
     if on_token is not None:
         on_token(text)
     return Message.objects.create(conversation=conversation, role=Role.SYSTEM, text=text, reply_to=reply_to,

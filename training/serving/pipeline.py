@@ -12,6 +12,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from conversations.bot.pipeline import Pipeline
 from conversations.models import Intent
 from training.kinds import kind_for_role
@@ -82,7 +85,14 @@ def pipeline_for(*, responder_version: int | None = None, tier: str | None = Non
         loaded = _responder(row) if generative_wanted else None
         if loaded is not None:
             responder = GenerativeTier(loaded, extractive)
-    return Pipeline(classifier=classifier, retriever=retriever, responder=responder, human_intents=human_intents)
+    return Pipeline(classifier=classifier, retriever=retriever, responder=responder, human_intents=human_intents,
+                    actions=bot_actions())
+
+
+def bot_actions() -> Any:
+    """The bot-action step that BOT_ACTIONS_PROVIDER names (integrations, above training: named, not imported); None if unset."""
+    name = getattr(settings, "BOT_ACTIONS_PROVIDER", "")
+    return import_string(name)() if name else None
 
 
 def pipeline_components() -> Pipeline:
