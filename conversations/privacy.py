@@ -11,6 +11,7 @@ public details (`organisation_allow_list`) kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -84,8 +85,15 @@ def organisation_allow_list() -> frozenset[str]:
 
 def is_published_text(text: str) -> bool:
     """True when ``text`` (white space folded) occurs word for word in a published article's title or body."""
+    return published_text_checker()(text)
+
+
+def published_text_checker() -> Callable[[str], bool]:
+    """``is_published_text`` against the articles as published now, with one query: a streamed reply asks
+    several times per sentence, and each answer of the function above costs a query."""
     stamp = KnowledgeArticle.objects.filter(published=True).aggregate(n=Count("id"), last=Max("updated_at"))
-    return " ".join(text.split()) in _published_corpus(stamp["n"], stamp["last"])
+    corpus = _published_corpus(stamp["n"], stamp["last"])
+    return lambda text: " ".join(text.split()) in corpus
 
 
 @lru_cache(maxsize=4)

@@ -22,3 +22,6 @@ CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200)
 
 CHAT_WIDGET_TITLE = env_str("CHAT_WIDGET_TITLE", "Kestrel Bank support")
 CHAT_WIDGET_GREETING = env_str("CHAT_WIDGET_GREETING", "Hi! Ask me anything about your account, cards or payments.")
+# A customer message's answer is someone's for this long (renewed while it streams); a resend after it ran
+# out, with no reply stored, is answered again (the process answering it died).
+CHAT_ANSWER_LEASE_S = env_float("CHAT_ANSWER_LEASE_S", 15.0)

@@ -54,6 +54,9 @@ class ReplyScrubber:
         cut = self._hold_back_point()
         if cut <= self.released:
             return ""
+        if self._public_through(self.released, len(self.raw)):
+            # All of it, held-back words too, is an article's own text: no value to find or to split.
+            return self._release(cut)
         return self._release(self._avoid_values(cut))
 
     def finish(self) -> str:

@@ -142,7 +142,7 @@ class CustomerConsumer(FrameConsumer):
                                        duplicate=not exchange.created))
         if exchange.reply is None:
             return
-        if not exchange.created:  # answered before: the stored reply, not a new one
+        if not exchange.created and not exchange.answered_now:  # answered before: the stored reply, not a new one
             await self.send_frame(message_frame(exchange.reply_payload))
             return
         await start()

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,10 +23,13 @@ from conversations.errors import ConversationClosed, InvalidMessage
 from conversations.events import MessagePayload, console_event, message_event, message_payload, publish_on_commit, status_event
 from conversations.models import Conversation, Intent, Message
 from conversations.pii_engine import pii_spans
-from conversations.privacy import anonymize_text, is_published_text
+from conversations.privacy import anonymize_text, published_text_checker
 from conversations.selectors import PREVIEW_CHARS, QUEUE_STATUSES, offline_handoff
 
 logger = logging.getLogger(__name__)
+# Who is answering a customer message (Message.answering_by): this process, told apart from a restarted one.
+PROCESS_TOKEN = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_answering_here: set[int] = set()  # messages a thread of this process is answering now
 
 HISTORY_TURNS = 6
 Status = Conversation.Status
@@ -40,6 +47,7 @@ class Exchange:
     created: bool
     status: str
     reply_payload: MessagePayload | None = None
+    answered_now: bool = False  # a resent message whose first answer never came, answered by this call
 
 
 def _storable(text: str) -> bool:
@@ -73,12 +81,42 @@ def _client_id_clean(client_message_id: str | None) -> str | None:
     return client_message_id
 
 
-def _existing_exchange(conversation: Conversation, client_message_id: str) -> Exchange:
+def _existing_exchange(conversation: Conversation, client_message_id: str, *, on_token: Callable[[str], None] | None = None,
+                       sender: str | None = None) -> Exchange:
+    """A message sent again: its stored reply; or, when its answer never came (the process answering it
+    died, or the database dropped before the reply was stored), the answer now. A first answer still
+    in progress elsewhere is not started twice: the resend is only acknowledged, the reply follows as an event."""
     message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
-    reply = message.replies.select_related("intent", "author").order_by("id").first()
-    status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+    deadline = time.monotonic() + settings.CHAT_ANSWER_LEASE_S + 1
+    while True:
+        reply = message.replies.select_related("intent", "author").order_by("id").first()
+        status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+        if reply is None and status == Status.WITH_BOT and _answer_claim(message):
+            return _answer_and_publish(conversation, message, before=status, on_token=on_token, sender=sender, created=False)
+        if reply is not None or status != Status.WITH_BOT or message.answering_since is None or time.monotonic() > deadline:
+            break
+        # Another thread or process is answering it: wait for its reply, or for its lease to run out (it died).
+        time.sleep(0.5)
+        message.refresh_from_db(fields=["answering_since", "answering_by"])
     return Exchange(message=message, reply=reply, created=False, status=status,
                     reply_payload=message_payload(reply) if reply else None)
+
+
+def _answer_claim(message: Message) -> bool:
+    """Take over answering ``message`` if nobody is: no marker and nothing said after it (stored before
+    markers existed), a marker whose lease ran out, or this process's own marker on an attempt that
+    ended without a reply. Compare-and-set, so two resends never both answer."""
+    if message.answering_since is None:
+        if message.conversation.messages.filter(id__gt=message.id).exists():
+            return False  # answered otherwise, or stored while people had the conversation
+    elif message.answering_by == PROCESS_TOKEN:
+        if message.pk in _answering_here:
+            return False
+    elif message.answering_since > timezone.now() - timedelta(seconds=settings.CHAT_ANSWER_LEASE_S):
+        return False
+    taken = Message.objects.filter(pk=message.pk, answering_since=message.answering_since, answering_by=message.answering_by,
+                                   replies__isnull=True).update(answering_since=timezone.now(), answering_by=PROCESS_TOKEN)
+    return taken == 1
 
 
 def customer_message_receive(
@@ -98,21 +136,36 @@ def customer_message_receive(
     clean = message_text_clean(text)
     client_id = _client_id_clean(client_message_id)
     if client_id and Message.objects.filter(conversation=conversation, client_message_id=client_id).exists():
-        return _existing_exchange(conversation, client_id)
+        return _existing_exchange(conversation, client_id, on_token=on_token, sender=sender)
     conversation.refresh_from_db(fields=["status"])
     if conversation.status == Status.CLOSED:
         raise ConversationClosed("This conversation is closed; start a new one.")
     before = conversation.status
     try:
         with transaction.atomic():
+            # With the bot, the message is stored marked as being answered by this process (see _answer_claim).
+            marker = {"answering_since": timezone.now(), "answering_by": PROCESS_TOKEN} if before == Status.WITH_BOT else {}
             message = Message.objects.create(
-                conversation=conversation, role=Role.CUSTOMER, text=anonymize_text(clean, conversation=conversation), client_message_id=client_id
+                conversation=conversation, role=Role.CUSTOMER, text=anonymize_text(clean, conversation=conversation), client_message_id=client_id,
+                **marker,
             )
     except IntegrityError:
         # The same client id raced in from another connection: answer with the first copy.
-        return _existing_exchange(conversation, client_id or "")
+        return _existing_exchange(conversation, client_id or "", on_token=on_token, sender=sender)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-    reply = _bot_answer(conversation, message, on_token) if before == Status.WITH_BOT else None
+    return _answer_and_publish(conversation, message, before=before, on_token=on_token, sender=sender, created=True)
+
+
+def _answer_and_publish(conversation: Conversation, message: Message, *, before: str, on_token: Callable[[str], None] | None,
+                        sender: str | None, created: bool) -> Exchange:
+    if before == Status.WITH_BOT:
+        _answering_here.add(message.pk)
+        try:
+            reply = _bot_answer(conversation, message, on_token)
+        finally:
+            _answering_here.discard(message.pk)
+    else:
+        reply = None
     # As stored now: an agent may have joined while the bot was answering.
     conversation.refresh_from_db(fields=["status", "assigned_agent", "escalated_at", "rating", "updated_at"])
     reply_payload = message_payload(reply) if reply else None
@@ -122,7 +175,8 @@ def customer_message_receive(
     if conversation.status in QUEUE_STATUSES or conversation.status != before:
         events.append(console_event(conversation, last_message=(reply or message).text[:PREVIEW_CHARS]))
     publish_on_commit(events)
-    return Exchange(message=message, reply=reply, created=True, status=conversation.status, reply_payload=reply_payload)
+    return Exchange(message=message, reply=reply, created=created, status=conversation.status, reply_payload=reply_payload,
+                    answered_now=not created and reply is not None)
 
 
 def conversation_request_human(*, conversation: Conversation) -> Message | None:
@@ -151,7 +205,7 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
     started = time.monotonic()
     try:
         decision = pipeline_load().decide(text=message.text, history=_history(conversation, message), conversation=conversation)
-        text = "" if decision.handoff_reason else _collect(decision, on_token, conversation)
+        text = "" if decision.handoff_reason else _collect(decision, on_token, conversation, message=message)
     except Exception:
         logger.exception("Pipeline failed for conversation %s", conversation.public_id)
         decision, text = Decision(handoff_reason=HandoffReason.ERROR), ""
@@ -162,6 +216,11 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
     confidence = classification.confidence if classification else None
     latency_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
+        # The message's row lock makes the reply exactly-once: an answer that outlived its lease finds the other's.
+        Message.objects.select_for_update().filter(pk=message.pk).update(answering_since=None, answering_by="")
+        first = message.replies.select_related("intent", "author").order_by("id").first()
+        if first is not None:
+            return first
         if intent is not None or confidence is not None:
             Message.objects.filter(pk=message.pk).update(intent=intent, confidence=confidence)
             message.intent, message.confidence = intent, confidence
@@ -183,13 +242,18 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
         return reply
 
 
-def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation) -> str:
+def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation,
+             message: Message | None = None) -> str:
+    renew = time.monotonic() + settings.CHAT_ANSWER_LEASE_S / 3
     scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
-                             is_public=lambda text: is_published_text(text))
+                             is_public=published_text_checker())
     for chunk in itertools.chain(decision.chunks, [None]):
         safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
         if safe and on_token is not None:
             on_token(safe)
+        if message is not None and time.monotonic() > renew:  # a long reply keeps its lease (see _answer_claim)
+            Message.objects.filter(pk=message.pk, answering_by=PROCESS_TOKEN).update(answering_since=timezone.now())
+            renew = time.monotonic() + settings.CHAT_ANSWER_LEASE_S / 3
     return scrubber.text
 
 
