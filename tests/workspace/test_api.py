@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def error(response, status: int, code: str) -> dict:  # noqa: ANN001
+def error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content[:400]
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}

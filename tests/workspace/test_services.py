@@ -30,7 +30,7 @@ def waiting(db) -> Conversation:
     return conversation
 
 
-def refused(code: str, call) -> ChatError:  # noqa: ANN001
+def refused(code: str, call) -> ChatError:
     with pytest.raises(ChatError) as caught:
         call()
     assert caught.value.code == code, caught.value.message
@@ -227,7 +227,7 @@ class TestCsat:
         assert customer_a.rating is None
 
     def test_report_separates_bot_only_agent_and_per_agent(self, agent, bob):
-        def rated(rating: int, author=None) -> Conversation:  # noqa: ANN001
+        def rated(rating: int, author=None) -> Conversation:
             conversation = ConversationFactory()
             MessageFactory(conversation=conversation, text="hi")
             if author is not None:
