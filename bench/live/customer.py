@@ -81,11 +81,14 @@ class Customer:
     def _read_history(self, frame: dict) -> None:
         self.status = frame["conversation"]["status"]
         by_id = {}
+        answered = {m["reply_to"] for m in frame["messages"] if m.get("reply_to") is not None}
         for message in frame["messages"]:
             by_id[message["id"]] = message
             client_id = message.get("client_message_id")
             if message["role"] == "customer" and client_id in self.timings:
-                self.pending.pop(client_id, None)
+                # Stored but never answered while with the bot (its web process died): sent again, to be answered.
+                if message["id"] in answered or self.status != "with_bot":
+                    self.pending.pop(client_id, None)
                 self.acked[client_id] = message["id"]
         for message in frame["messages"]:
             if message.get("reply_to") is not None:
