@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("conversations.api.urls")),
     path("api/v1/", include("training.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    path("api/v1/connectors/", include("connectors.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -294,7 +294,9 @@ def handoff_summary(conversation: Conversation, *, viewer: object | None = None)
 
 # The hand-off reasons that mean the bot had no answer to give (not: the customer asked for a person, no model, an error).
 UNANSWERED_REASONS = (HandoffReason.NOTHING_RELEVANT, HandoffReason.UNSUPPORTED_ANSWER, HandoffReason.LOW_CONFIDENCE,
-                      HandoffReason.OUT_OF_SCOPE)
+                      HandoffReason.OUT_OF_SCOPE,
+                      # A customer question of an imported transcript that nobody answered (connectors/transcripts.py).
+                      HandoffReason.UNANSWERED)
 
 
 @dataclass(frozen=True)
