@@ -50,7 +50,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def events_display(self, obj: WebhookEndpoint) -> str:
         return ", ".join(obj.events or [])
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         # The notice that an endpoint was switched off for failing, until someone re-enables it.
         for endpoint in WebhookEndpoint.objects.filter(is_active=False, disabled_at__isnull=False):
             self.message_user(request, f"Webhook endpoint '{endpoint.name}' is disabled: {endpoint.disabled_reason}",
@@ -71,7 +71,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         self.message_user(request, f"Signing secret for '{created.name}' (shown only now; store it): {created.secret}",
                           messages.SUCCESS)
 
-    def get_form(self, request: HttpRequest, obj: WebhookEndpoint | None = None, change: bool = False, **kwargs):  # noqa: ANN201
+    def get_form(self, request: HttpRequest, obj: WebhookEndpoint | None = None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class Checked(form):  # type: ignore[valid-type,misc]

@@ -23,7 +23,7 @@ class BotActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     queryset = BotAction.objects.select_related("intent").order_by("name", "id")
     permission_classes = [ModelPermissions]
 
-    def get_permissions(self):  # noqa: ANN201
+    def get_permissions(self):
         return [HasPerm("integrations.view_actioncall")] if self.action == "calls" else super().get_permissions()
 
     @extend_schema(summary="Attach an HTTP action to an intent", request=s.BotActionIn,

@@ -24,7 +24,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     queryset = WebhookEndpoint.objects.order_by("name", "id")
     permission_classes = [ModelPermissions]
 
-    def get_permissions(self):  # noqa: ANN201
+    def get_permissions(self):
         if self.action == "rotate_secret":
             return [HasPerm("integrations.change_webhookendpoint")]
         if self.action == "deliveries":

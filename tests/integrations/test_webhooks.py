@@ -24,7 +24,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
 def _documented_verifier():
     """verify_chatbot_signature exactly as docs/integrations.md shows it."""
     text = DOC.read_text()
-    block = re.search(r"<!-- verify-snippet:start -->\s*```python\n(.*?)```\s*<!-- verify-snippet:end -->", text, re.S)
+    block = re.search(r"<!-- verify-snippet:start -->\s*```python\n(.*?)```\s*<!-- verify-snippet:end -->", text, re.DOTALL)
     assert block, "the verification snippet is missing from docs/integrations.md"
     namespace: dict = {}
     exec(compile(block.group(1), str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation

@@ -32,7 +32,7 @@ DEMO_ACTION = {
 class Command(BaseCommand):
     help = __doc__
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--service-url", default="http://127.0.0.1:8765", help="Where integrations.demo_service listens.")
 
     def handle(self, *args: object, service_url: str, **options: object) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,12 +42,15 @@ class Command(BaseCommand):
                                   check=False)
         if prepared.returncode != 0:
             raise SystemExit(prepared.returncode)
+        cards_service = self._wire_demo_action(env)
         if not no_worker:
             self._queue_demo_responder()
         commands = [[sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "chatbot.asgi:application"]]
         if not no_worker:
             commands.append([sys.executable, "-m", "celery", "-A", "chatbot", "worker", "-Q", "default,training",
                              "-c", "1", "--loglevel", "INFO"])
+        if cards_service:
+            commands.append(cards_service)
         children = [subprocess.Popen(cmd, env=env) for cmd in commands]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(self.style.SUCCESS(
@@ -70,6 +75,20 @@ class Command(BaseCommand):
         if failed:
             raise SystemExit(f"Stopped because a process exited: {', '.join(map(str, failed))}")
 
+    def _wire_demo_action(self, env: dict[str, str]) -> list[str] | None:
+        """The fake card-delivery service on loopback and the "card delivery status" action wired to it
+        (integrations, named here, not imported: training sits below it). Its loopback address is allow-listed
+        for outbound calls, and its token given as an action secret, in the demo's environment only."""
+        port = int(env.get("DEMO_CARDS_PORT") or _free_port())
+        env.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1/32")
+        env.setdefault("ACTION_SECRETS", json.dumps({"KESTREL_CARDS_TOKEN": "Bearer demo-cards-token"}))
+        wired = subprocess.run([sys.executable, "-m", "django", "load_demo_actions", "--service-url", f"http://127.0.0.1:{port}"],
+                               env=env, check=False)
+        if wired.returncode != 0:
+            self.stdout.write("Demo: the card-delivery action could not be wired; the bot answers card questions from articles.")
+            return None
+        return [sys.executable, "-m", "integrations.demo_service", "--host", "127.0.0.1", "--port", str(port)]
+
     def _queue_demo_responder(self) -> None:
         # A run left "running" by a demo stopped hours ago is stale, not busy.
         recent = timezone.now() - dt.timedelta(hours=1)
@@ -80,3 +99,9 @@ class Command(BaseCommand):
         run = StartTraining(user=None, kind=RESPONDER, parameters=DEMO_RESPONDER_PARAMETERS).execute()
         self.stdout.write(f"Fine-tuning the demo responder in the background (run {run.pk}; progress under Admin > "
                           "Training runs). Until an evaluation shows it answers better, the extractive tier answers.")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
