@@ -28,3 +28,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Every core used: one daphne per core behind one port (needs REDIS_URL for more than one; README "Every core used").
+.PHONY: serve
+serve: $(STAMP)
+	$(BIN)/python -m chatbot.serve
