@@ -70,6 +70,7 @@ class ConversationPayload(TypedDict):
     # The agent console's rows only (console_payload): never in a customer's frames.
     agent_username: NotRequired[str | None]
     offline_handoff: NotRequired[bool]
+    contact_email_left: NotRequired[bool]
     tags: NotRequired[list[str]]
 
 
@@ -190,6 +191,7 @@ def console_payload(conversation: Conversation, *, last_message: str) -> Convers
     payload = conversation_payload(conversation, last_message=last_message)
     payload["agent_username"] = conversation.assigned_agent.get_username() if conversation.assigned_agent_id else None
     payload["offline_handoff"] = conversation.offline_handoff
+    payload["contact_email_left"] = bool(conversation.contact_email)
     payload["tags"] = sorted(tag.name for tag in conversation.tags.all())
     return payload
 

@@ -17,6 +17,15 @@
   let openId = null;
   let attempt = 0;
   let lastTypingSent = 0;
+  // The queue shown: "mine" (assigned to me), "unassigned" (waiting, no agent) or "all" (console_workspace.js switches it).
+  let queueView = "all";
+  const me = $("layout").dataset.me;
+
+  function inView(c) {
+    if (queueView === "mine") return c.agent_username === me;
+    if (queueView === "unassigned") return c.status === "waiting_for_agent" && !c.agent_username;
+    return true;
+  }
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -36,6 +45,8 @@
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);
       (HANDLERS[frame.type] || (() => {}))(frame);
+      // The copilot and notifications (console_copilot.js, console_notify.js) hear every frame after the console.
+      document.dispatchEvent(new CustomEvent("console:frame", { detail: frame }));
     };
     ws.onopen = () => { attempt = 0; $("connection").textContent = "Live"; };
     ws.onclose = () => {
@@ -49,7 +60,7 @@
 
   function renderQueue() {
     const rows = [...conversations.values()]
-      .filter((c) => c.status === "waiting_for_agent" || c.status === "with_agent")
+      .filter((c) => (c.status === "waiting_for_agent" || c.status === "with_agent") && inView(c))
       .sort((a, b) => (a.status === b.status ? (a.escalated_at || "").localeCompare(b.escalated_at || "") : a.status === "waiting_for_agent" ? -1 : 1));
     queue.replaceChildren(...rows.map((c) => {
       const button = el("button", "conversation-row");
@@ -61,12 +72,15 @@
         el("span", "preview", c.last_message || "(no messages)"),
         el("span", "meta", `#${c.id.slice(0, 8)}`),
       );
+      if (c.offline_handoff) button.appendChild(el("span", "badge offline", c.contact_email_left ? "Offline hand-off \u00b7 e-mail left" : "Offline hand-off"));
+      if (c.tags && c.tags.length) button.appendChild(el("span", "row-tags", c.tags.join(", ")));
       button.addEventListener("click", () => send({ type: "open", conversation: c.id }));
       const item = el("li");
       item.appendChild(button);
       return item;
     }));
     $("queue-empty").hidden = rows.length > 0;
+    $("queue-empty").textContent = queueView === "mine" ? "No conversation is assigned to you." : "No one is waiting.";
   }
 
   // --- the open conversation ----------------------------------------------------------------------------
@@ -144,7 +158,9 @@
     event.preventDefault();
     const text = replyBox.value.trim();
     if (!text) return;
-    act("reply", { text });
+    const draft = Number(replyBox.dataset.draft) || undefined; // the copilot draft the agent inserted, if any
+    act("reply", draft ? { text, draft } : { text });
+    delete replyBox.dataset.draft;
     replyBox.value = "";
     lastTypingSent = 0;
   });
@@ -156,5 +172,10 @@
     if (openId && now - lastTypingSent > 3000) { act("typing", { typing: true }); lastTypingSent = now; }
   });
 
+  // What the copilot and notification scripts use: the socket and the open conversation.
+  window.agentConsole = {
+    send, openId: () => openId, conversation: (id) => conversations.get(id),
+    showQueue(view) { queueView = view; renderQueue(); },
+  };
   connect();
 })();

@@ -85,10 +85,22 @@
   for (let stars = 1; stars <= 5; stars++) {
     ratingBox.appendChild(el("button", { type: "button", class: "star", "data-rating": String(stars), "aria-label": `Rate ${stars} out of 5`, text: "\u2605", onclick: () => rate(stars) }));
   }
+  // An optional comment with the rating (sent with it over REST; anonymized on the server).
+  const commentInput = el("textarea", { class: "rating-comment", rows: "2", maxlength: "1000", "aria-label": "Add a comment (optional)",
+    placeholder: "Add a comment (optional)" });
+  const commentBtn = el("button", { type: "button", class: "secondary comment-send", text: "Send comment", onclick: sendComment });
+  ratingBox.append(commentInput, commentBtn);
+  // With no agent online, or outside business hours: when a reply can be expected, and an e-mail address for it.
+  const offlineText = el("p", { class: "offline-text" });
+  const emailInput = el("input", { type: "email", class: "offline-email", maxlength: "254", "aria-label": "Your e-mail address",
+    placeholder: "you@example.com", autocomplete: "email" });
+  const emailForm = el("form", { class: "offline-form" }, [emailInput, el("button", { type: "submit", class: "secondary", text: "Leave my e-mail" })]);
+  const offlineBox = el("div", { class: "offline", role: "region", "aria-label": "No one is available right now", hidden: true },
+    [offlineText, emailForm]);
   const newBtn = el("button", { type: "button", class: "secondary new", text: "Start a new conversation", hidden: true, onclick: startOver });
   const panel = el("section", { id: "chat-panel", class: "panel", role: "dialog", "aria-label": config.title, hidden: true }, [
     el("header", {}, [el("div", {}, [el("h2", { text: config.title }), statusLine]), closeBtn]),
-    log, typingLine, notice, ratingBox,
+    log, typingLine, notice, offlineBox, ratingBox,
     el("div", { class: "actions" }, [humanBtn, endBtn, forgetBtn, newBtn]),
     composer,
   ]);
@@ -165,6 +177,8 @@
   };
 
   function setStatus(next, agent) {
+    if (next === "waiting_for_agent" && status !== next) checkOffline();
+    if (next !== "waiting_for_agent") offlineBox.hidden = true;
     status = next;
     statusLine.textContent = next === "with_agent" && agent ? `With ${agent}` : STATUS_TEXT[next] || next;
     const closed = next === "closed";
@@ -276,7 +290,7 @@
       }
       store.save();
       setStatus(frame.conversation.status, frame.conversation.assigned_agent);
-      if (frame.conversation.rating) markRated(frame.conversation.rating);
+      if (frame.conversation.rating) { ratedStars = frame.conversation.rating; markRated(frame.conversation.rating); }
       flushPending();
       const actions = afterReady;
       afterReady = [];
@@ -382,7 +396,57 @@
     whenReady(() => send({ type: "handoff" }));
   }
 
-  function rate(stars) { whenReady(() => send({ type: "rating", rating: stars })); }
+  function rate(stars) { ratedStars = stars; whenReady(() => send({ type: "rating", rating: stars })); }
+
+  let ratedStars = 0;
+  function api(path, method, body) {
+    return fetch(`${server}/api/v1/conversations/${conversation.id}/${path}`, {
+      method, mode: "cors", credentials: "omit",
+      headers: { Authorization: `Conversation ${conversation.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  }
+
+  async function sendComment() {
+    const comment = commentInput.value.trim();
+    if (!conversation || !comment) return;
+    if (!ratedStars) { say("Please choose a rating first."); return; }
+    try {
+      const response = await api("rate/", "POST", { rating: ratedStars, comment });
+      if (!response.ok) { say((await response.json()).error.message); return; }
+      commentInput.value = "";
+      say("Thank you for your comment.");
+    } catch (e) { say("We could not reach the server. Please try again."); }
+  }
+
+  async function checkOffline() {
+    if (!conversation) return;
+    try {
+      const response = await api("", "GET");
+      if (!response.ok) return;
+      const body = await response.json();
+      if (!body.offline_notice || status !== "waiting_for_agent") return;
+      offlineText.textContent = body.offline_notice;
+      emailForm.hidden = body.contact_email_left;
+      if (body.contact_email_left) offlineText.textContent += " We have your e-mail address for the answer.";
+      offlineBox.hidden = false;
+      scrollDown();
+    } catch (e) { /* the hand-off notice in the conversation still says a person will answer */ }
+  }
+
+  emailForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = emailInput.value.trim();
+    if (!email || !conversation) return;
+    try {
+      const response = await api("contact-email/", "POST", { email });
+      if (!response.ok) { say((await response.json()).error.message); return; }
+      emailInput.value = "";
+      emailForm.hidden = true;
+      offlineText.textContent = "Thank you. We will answer at the e-mail address you left.";
+      say("");
+    } catch (e) { say("We could not reach the server. Please try again."); }
+  });
 
   function markRated(stars) {
     for (const button of ratingBox.querySelectorAll(".star")) {

@@ -22,7 +22,7 @@ def _cookie(username: str, first_name: str) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def _drain(communicator) -> list[dict]:  # noqa: ANN001
+async def _drain(communicator) -> list[dict]:
     """Every frame waiting for the socket (receive_nothing never cancels the application, a receive timeout does)."""
     frames = []
     while not await communicator.receive_nothing(timeout=0.5):
