@@ -25,7 +25,7 @@ def test_every_contract_is_kept():
 
 def test_an_upward_import_breaks_a_contract(tmp_path):
     # A copy of the project where the registry imports a capability folder, as a shortcut would.
-    for name in ("chatbot", "conversations", "training"):
+    for name in ("chatbot", "conversations", "training", "integrations", "connectors"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "demo_data", "static"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     (tmp_path / "training" / "registry" / "zz_shortcut.py").write_text("from training.intent import kind  # noqa: F401\n")
