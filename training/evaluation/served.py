@@ -36,8 +36,10 @@ class RecordingPipeline:
         self.decision: Decision | None = None
         self.retrieved: list[Source] = []
 
-    def decide(self, *, text: str, history: list[Turn]) -> Decision:
+    def decide(self, *, text: str, history: list[Turn], conversation: object | None = None) -> Decision:
         self.decision, self.retrieved = None, []
+        # Without the conversation the bot-action step stays out: evaluations measure the answer tiers,
+        # not calls to the systems that actions reach.
         decision = self.inner.decide(text=text, history=history)
         self.decision, self.retrieved = decision, list(decision.sources)
         return decision
