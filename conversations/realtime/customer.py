@@ -44,6 +44,7 @@ from conversations.realtime.frames import (
     reply_end_frame,
 )
 from conversations.realtime.threads import stream_from_thread
+from conversations.services.messages import message_unanswered
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
@@ -79,6 +80,11 @@ class CustomerConsumer(FrameConsumer):
         # Join before reading the history, so nothing falls between the two (the widget drops duplicates by id).
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
         await self.send_frame(await database_sync_to_async(self._history)())
+        # A message stored before its web process died, never answered: answered now (the widget sees it stored
+        # in the history and would not resend it). The claim in the service keeps this exactly-once.
+        unanswered = await database_sync_to_async(message_unanswered)(conversation=conversation)
+        if unanswered is not None:
+            self.spawn(self._answer(unanswered.text, unanswered.client_message_id), finish_on_shutdown=True)
 
     def _history(self) -> HistoryFrame:
         assert self.conversation is not None

@@ -102,6 +102,17 @@ def _existing_exchange(conversation: Conversation, client_message_id: str, *, on
                     reply_payload=message_payload(reply) if reply else None)
 
 
+def message_unanswered(*, conversation: Conversation) -> Message | None:
+    """The conversation's last message, when it is a customer's that the bot began answering and no reply
+    was stored (its web process died, or the database dropped): a socket that (re)connects has it answered."""
+    last = conversation.messages.order_by("-id").first()
+    if last is None or last.role != Role.CUSTOMER or last.answering_since is None or not last.client_message_id:
+        return None
+    if Conversation.objects.filter(pk=conversation.pk, status=Status.WITH_BOT).exists():
+        return last
+    return None
+
+
 def _answer_claim(message: Message) -> bool:
     """Take over answering ``message`` if nobody is: no marker and nothing said after it (stored before
     markers existed), a marker whose lease ran out, or this process's own marker on an attempt that
