@@ -63,6 +63,25 @@ def _state_dict(model_dir: Path) -> dict[str, Any]:
     return weights
 
 
+def _tokenizer_json(model_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _pre_tokenizer(config: dict[str, Any]) -> str:
+    """llama.cpp's name for the transformers pre-tokenizer: plain byte-level BPE is GPT-2's regex; digits
+    split one by one before it is SmolLM's; anything else keeps llama.cpp's default."""
+    steps = config.get("pretokenizers") if config.get("type") == "Sequence" else [config]
+    kinds = [(step.get("type"), step.get("individual_digits"), step.get("use_regex", True)) for step in steps or []]
+    if kinds == [("ByteLevel", None, True)]:
+        return "gpt-2"
+    if kinds == [("Digits", True, True), ("ByteLevel", None, True)]:
+        return "smollm"
+    return "default"
+
+
 def _add_vocabulary(writer: Any, model_dir: Path, vocab_size: int) -> None:
     import gguf
 
@@ -70,15 +89,21 @@ def _add_vocabulary(writer: Any, model_dir: Path, vocab_size: int) -> None:
         vocab = gguf.vocab.BpeVocab(model_dir)
     except Exception as exc:  # gguf raises FileNotFoundError or ValueError for other tokenizer kinds
         raise ArtifactError(f"GGUF export needs a BPE tokenizer.json in {model_dir}: {exc}") from exc
+    tokenizer = _tokenizer_json(model_dir)
+    special = {item["content"] for item in tokenizer.get("added_tokens", []) if item.get("special")}
     tokens, types = [], []
     for text, _score, toktype in vocab.all_tokens():
         tokens.append(text.encode("utf-8") if isinstance(text, str) else text)
-        types.append(int(toktype))
+        # Special added tokens (<|im_start|>, <|im_end|>) are control tokens, so a server tokenizing the
+        # chat template's text reads each as one token, as transformers does.
+        types.append(int(gguf.TokenType.CONTROL) if text in special else int(toktype))
     while len(tokens) < vocab_size:  # the embedding may be padded beyond the tokenizer's vocabulary
         tokens.append(f"[PAD{len(tokens)}]".encode())
         types.append(int(gguf.TokenType.UNUSED))
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("default")  # never used: llama.cpp receives token ids
+    # The in-process backends pass token ids; llama.cpp's own tokenizer only runs in its server
+    # (RESPONDER_BACKEND=openai), where the pre-tokenizer must split text as transformers does.
+    writer.add_tokenizer_pre(_pre_tokenizer(tokenizer.get("pre_tokenizer") or {}))
     writer.add_token_list(tokens[:vocab_size])
     writer.add_token_types(types[:vocab_size])
     gguf.SpecialVocab(model_dir, load_merges=True).add_to_gguf(writer, quiet=True)
