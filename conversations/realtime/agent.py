@@ -58,7 +58,7 @@ class AgentConsumer(FrameConsumer):
     frame_types = frozenset({"open", "join", "reply", "return_to_bot", "close", "typing",
                              "draft", "draft_cancel", "draft_discard", "read",
                              # the agent workspace (docs/agent-workspace.md)
-                             "note", "tag_add", "tag_remove", "transfer", "availability", "presence"})
+                             "workspace", "note", "tag_add", "tag_remove", "transfer", "availability", "presence"})
 
     open_conversation: Conversation | None = None
     admitted = False
@@ -75,7 +75,6 @@ class AgentConsumer(FrameConsumer):
         queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)()}
         await self.send_frame(queue)
         await self._send_unread(None)
-        await self.send_frame(await database_sync_to_async(workspace_frames.workspace_frame)(self.user))
 
     async def _conversation(self, frame: AgentActionFrame | TypingFrame) -> Conversation:
         public_id = field_str(frame, "conversation")
@@ -91,13 +90,13 @@ class AgentConsumer(FrameConsumer):
         self.open_conversation = conversation
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
         await self.send_frame(await database_sync_to_async(self._transcript)(conversation))
-        await self.send_frame(await database_sync_to_async(workspace_frames.notes_frame)(conversation))
         await database_sync_to_async(services.conversation_mark_read)(agent=self.user, conversation=conversation)
         await self._send_unread([str(conversation.public_id)])
 
     def _transcript(self, conversation: Conversation) -> HistoryFrame:
-        return {"type": "transcript", "conversation": selectors.console_summary(conversation),
-                "messages": selectors.history(conversation)}
+        frame: HistoryFrame = {"type": "transcript", "conversation": selectors.console_summary(conversation),
+                               "messages": selectors.history(conversation)}
+        return {**frame, **workspace_frames.transcript_extras(conversation)}  # type: ignore[typeddict-item]
 
     async def on_join(self, frame: AgentActionFrame) -> None:
         await database_sync_to_async(services.conversation_assign)(conversation=await self._conversation(frame), agent=self.user)
@@ -180,6 +179,10 @@ class AgentConsumer(FrameConsumer):
     async def _allowed(self, perm: str) -> None:
         if not await database_sync_to_async(self.user.has_perm)(perm):
             raise FrameError("You are not allowed to do this.", code="forbidden")
+
+    async def on_workspace(self, frame: AgentActionFrame) -> None:
+        """The console asks once connected: who it is, its availability, and the agents it can transfer to."""
+        await self.send_frame(await database_sync_to_async(workspace_frames.workspace_frame)(self.user))
 
     async def on_note(self, frame: AgentActionFrame) -> None:
         await self._allowed("conversations.add_agentnote")

@@ -25,10 +25,9 @@ def workspace_frame(user: object) -> dict:
             "agents": agents, "agents_online": sum(a["online"] for a in agents)}
 
 
-def notes_frame(conversation: Conversation) -> dict:
-    return {"type": "notes", "conversation": str(conversation.public_id),
-            "notes": [note_payload(n) for n in selectors.conversation_notes(conversation)],
-            "tags": selectors.conversation_tags(conversation)}
+def transcript_extras(conversation: Conversation) -> dict:
+    """What the console's transcript frame carries for agents only: the private notes."""
+    return {"notes": [note_payload(n) for n in selectors.conversation_notes(conversation)]}
 
 
 def availability_frame(user: object, event: AvailabilityEvent) -> dict:

@@ -177,8 +177,14 @@
       if (frame.mine) showAvailability(frame.availability, frame.agents_online);
       else $("agents-online").textContent = `${frame.agents_online} agent${frame.agents_online === 1 ? "" : "s"} online`;
     },
-    transcript(frame) { $("notes").replaceChildren(); renderTags(frame.conversation.tags); loadCanned(frame.conversation.id); },
-    notes(frame) { if (frame.conversation === openId()) { $("notes").replaceChildren(); frame.notes.forEach(renderNote); renderTags(frame.tags); } },
+    // Asked once the socket is up (and again after a reconnect).
+    queue() { send({ type: "workspace" }); },
+    transcript(frame) {
+      $("notes").replaceChildren();
+      (frame.notes || []).forEach(renderNote);
+      renderTags(frame.conversation.tags);
+      loadCanned(frame.conversation.id);
+    },
     note(frame) { if (frame.conversation === openId()) renderNote(frame.note); },
     conversation(frame) { if (frame.conversation.id === openId() && frame.conversation.tags) renderTags(frame.conversation.tags); },
   };

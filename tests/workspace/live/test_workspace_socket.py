@@ -35,6 +35,7 @@ async def test_notes_tags_and_transfer_over_the_console(application, agent_cooki
     public_id = str(conversation.public_id)
     async with agent_socket(application, agent_cookie) as (alice, _), agent_socket(application, bob_cookie) as (bob, _), \
             customer_socket(application, conversation) as (customer, _):
+        await alice.send_json_to({"type": "workspace"})
         workspace = await next_frame(alice, "workspace")
         assert workspace["me"] == "alice.agent" and {"bob.agent", "alice.agent"} <= {a["username"] for a in workspace["agents"]}
         await customer.send_json_to({"type": "handoff"})
@@ -43,6 +44,9 @@ async def test_notes_tags_and_transfer_over_the_console(application, agent_cooki
         await alice.send_json_to({"type": "note", "conversation": public_id, "text": "Customer sounds upset: be gentle"})
         note = await next_frame(bob, "note")  # every console hears it
         assert note["conversation"] == public_id and note["note"]["text"] == "Customer sounds upset: be gentle"
+        await bob.send_json_to({"type": "open", "conversation": public_id})
+        transcript = await next_frame(bob, "transcript")
+        assert [n["text"] for n in transcript["notes"]] == ["Customer sounds upset: be gentle"]
         await alice.send_json_to({"type": "tag_add", "conversation": public_id, "tag": "complaint"})
         row = await next_frame(bob, "conversation")
         while row["conversation"]["tags"] != ["complaint"]:
@@ -75,6 +79,7 @@ async def test_notes_tags_and_transfer_over_the_console(application, agent_cooki
 
 async def test_availability_is_set_from_the_console(application, agent_cookie, agent):
     async with agent_socket(application, agent_cookie) as (alice, _):
+        await alice.send_json_to({"type": "workspace"})
         assert (await next_frame(alice, "workspace"))["availability"] == "away"
         await alice.send_json_to({"type": "availability", "availability": "online"})
         frame = await next_frame(alice, "availability")
