@@ -111,6 +111,9 @@ def extract(*, name: str, data: bytes, content_type: str | None = None, url: str
     else:
         text = _decode(data).strip()
         title, body = _default_title(name), text
+    first, _, rest = body.strip().partition("\n")
+    if first.strip() == title.strip() and rest.strip():
+        body = rest  # the page's own heading repeats the title
     if not body.strip():
         raise ExtractError("no text found" + (" (a scanned PDF has no text layer)" if kind == "pdf" else ""))
     return ExtractedArticle(source=name, title=" ".join(title.split())[:TITLE_MAX], body=body.strip(), url=url)

@@ -45,6 +45,8 @@ def _read(entries: list[dict[str, str]], errors: list[str]) -> list[Document]:
     documents: list[Document] = []
     for entry in entries:
         name, kind = entry["name"], entry["kind"]
+        if kind == "upload":  # read by the request that uploaded it, passed in as documents
+            continue
         try:
             if kind == "path":
                 documents += path_documents(Path(name))
