@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from rest_framework.test import APIClient
 
 from connectors.models import ArticleImport
 from conversations.models import KnowledgeArticle
