@@ -194,7 +194,7 @@ def _pool(target: _Target, address: str, timeout: urllib3.Timeout) -> urllib3.HT
     common = {"port": target.port, "timeout": timeout, "retries": False, "maxsize": 1, "block": False}
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
-            address, server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED", **common
+            address, server_hostname=target.host, cert_reqs="CERT_REQUIRED", **common
         )
     return urllib3.HTTPConnectionPool(address, **common)
 

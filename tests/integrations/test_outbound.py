@@ -1,7 +1,9 @@
 """integrations.outbound against a real HTTP server on loopback: the address rules, redirects, timeouts, size."""
 
+import datetime as dt
 import ipaddress
 import socket
+import ssl
 
 import pytest
 from django.test import override_settings
@@ -154,3 +156,67 @@ def test_post_sends_the_body_and_headers(server):
     assert response.status == 204
     hit = server.hits("/hook")[0]
     assert (hit.method, hit.body, hit.headers["content-type"]) == ("POST", b'{"a":1}', "application/json")
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(server, monkeypatch):
+    """DNS rebinding: the name answers a allowed address when checked and a private one afterwards; the call
+    still reaches the checked address, with the name in the Host header."""
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, port, *args, **kwargs)
+        address = next(answers, "10.9.9.9")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    server.routes["/ok"] = Reply(body=b"pinned")
+    with LOOPBACK:
+        response = outbound_request(method="GET", url=server.url("/ok", host="rebind.test"), timeout_s=2)
+    assert response.text() == "pinned"
+    assert server.requests[-1].headers["host"] == f"rebind.test:{server.port}"
+
+
+def _self_signed(tmp_path, name: str):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize(("served_name", "verifies"), [("localhost", True), ("other.example", False)])
+def test_https_sends_the_name_and_verifies_the_certificate_against_it(tmp_path, monkeypatch, served_name, verifies):
+    cert, key = _self_signed(tmp_path, served_name)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the only trusted certificate: the server's own
+    seen_names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: seen_names.append(name)
+    with loopback_server() as tls:
+        tls.httpd.socket = context.wrap_socket(tls.httpd.socket, server_side=True)
+        tls.routes["/ok"] = Reply(body=b"secure")
+        url = f"https://localhost:{tls.port}/ok"
+        with override_settings(OUTBOUND_ALLOWED_HOSTS=["localhost"]):
+            if verifies:
+                assert outbound_request(method="GET", url=url, timeout_s=3).text() == "secure"
+            else:
+                with pytest.raises(OutboundFailed):
+                    outbound_request(method="GET", url=url, timeout_s=3)
+    # The connection went to the checked address, yet TLS was told (and checked) the URL's name.
+    assert seen_names and set(seen_names) == {"localhost"}
