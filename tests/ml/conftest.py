@@ -127,7 +127,9 @@ class Trained:
     progress: list  # TrainingProgress reports
 
 
-FAST_CONFIG = {"epochs": 8, "min_steps": 0, "batch_size": 16, "max_length": 32, "val_fraction": 0.2, "progress_every": 2}
+# ood_method "msp": these tests pin the probability threshold; tests/intent_quality/test_ood.py covers the distance rules.
+FAST_CONFIG = {"epochs": 8, "min_steps": 0, "batch_size": 16, "max_length": 32, "val_fraction": 0.2, "progress_every": 2,
+               "ood_method": "msp"}
 
 
 @pytest.fixture(scope="session")

@@ -37,9 +37,12 @@ class IntentClassifier(BaseIntentClassifier):
         ).to(self.device)
 
     def _batch_logits(self, texts: list[str]) -> np.ndarray:
+        return self._batch_logits_and_vectors(texts)[0]
+
+    def _batch_logits_and_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
         batch = self.encode(texts)
         with torch.inference_mode():
-            logits = self.model(batch["input_ids"], batch["attention_mask"])
-        return logits.float().cpu().numpy()
+            logits, pooled = self.model.forward_with_vector(batch["input_ids"], batch["attention_mask"])
+        return logits.float().cpu().numpy(), pooled.float().cpu().numpy()

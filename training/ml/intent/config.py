@@ -9,6 +9,7 @@ from training.ml.common.config import ConfigDict
 from training.ml.common.device import VALID_DEVICES
 
 Pooling = Literal["mean", "cls"]
+OOD_METHODS = ("auto", "msp", "knn", "mahalanobis")
 
 
 def _opt(default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse's name
@@ -82,6 +83,12 @@ class IntentTrainingConfig(ConfigDict):
     freeze_layers: int = _opt(
         0, "Freeze the embeddings and this many lower encoder layers (0: train everything; faster backward pass)."
     )
+    ood_method: str = _opt(
+        "auto",
+        "Out-of-scope score. 'auto': with out-of-scope validation messages, try the calibrated probability and "
+        "distance scores on the sentence vectors (kNN cosine, Mahalanobis, kNN + probability) and serve the best "
+        "validation AUROC; without them, the probability. 'msp', 'knn' (k=5) or 'mahalanobis' force one.",
+    )
     drop_conflicts: bool = _opt(
         True,
         "Texts that carry two labels are dropped (and named in the run's report) instead of refusing to train; "
@@ -96,6 +103,8 @@ class IntentTrainingConfig(ConfigDict):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 problems.append(f"{name} must be a positive integer, got {value!r}")
+        if self.ood_method not in OOD_METHODS:
+            problems.append(f"ood_method must be one of {', '.join(OOD_METHODS)}, got {self.ood_method!r}")
         if not isinstance(self.freeze_layers, int) or isinstance(self.freeze_layers, bool) or self.freeze_layers < 0:
             problems.append(f"freeze_layers must be an integer >= 0, got {self.freeze_layers!r}")
         if not isinstance(self.min_steps, int) or self.min_steps < 0:

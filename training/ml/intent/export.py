@@ -17,7 +17,7 @@ from training.ml.intent.artifact import (
     write_artifact_meta,
 )
 from training.ml.intent.classifier import IntentClassifier
-from training.ml.intent.onnx_classifier import ONNX_FILES, OnnxIntentClassifier
+from training.ml.intent.onnx_classifier import ONNX_FILES, VECTOR_OUTPUT, OnnxIntentClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +31,24 @@ def _export_fp32(model: Any, tokenizer: Any, path: Path) -> None:
     args = (sample["input_ids"], sample["attention_mask"])
     batch = torch.export.Dim("batch", min=1, max=1024)
     seq = torch.export.Dim("sequence", min=2, max=512)
+    class _LogitsAndVector(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> tuple[Any, Any]:
+            return self.inner.forward_with_vector(input_ids, attention_mask)
+
     with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
         # Exporter chatter that says nothing about this model (torch 2.13 / onnxscript 0.7).
         warnings.filterwarnings("ignore", message=r".*axis name: .* will not be used")
         warnings.filterwarnings("ignore", message=r".*LeafSpec.* is deprecated")
         torch.onnx.export(
-            model,
+            _LogitsAndVector(model).eval(),
             args,
             str(path),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=["logits", VECTOR_OUTPUT],
             opset_version=OPSET,
             dynamo=True,
             verbose=False,

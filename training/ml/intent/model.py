@@ -44,14 +44,20 @@ def intent_model_class() -> type:
             self.dropout = nn.Dropout(dropout)
             self.head = nn.Linear(encoder.config.hidden_size, num_labels)
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            """The sentence vector the head reads (also what the out-of-scope distances use)."""
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             if self.pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
-            return self.head(self.dropout(pooled))
+                return hidden[:, 0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.head(self.dropout(self.pooled(input_ids, attention_mask)))
+
+        def forward_with_vector(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[Any, Any]:
+            pooled = self.pooled(input_ids, attention_mask)
+            return self.head(self.dropout(pooled)), pooled
 
     return IntentModel
 

@@ -19,6 +19,7 @@ from training.ml.intent.model import TOKENIZER_DIR
 from training.ml.intent.predict import BaseIntentClassifier
 
 VARIANTS = ("fp32", "int8")
+VECTOR_OUTPUT = "sentence_vector"  # the pooled vector the out-of-scope distances read
 
 
 def _pad_token(tokenizer_dir: Path) -> str:
@@ -108,16 +109,25 @@ class OnnxIntentClassifier(BaseIntentClassifier):
         except (RuntimeError, ValueError) as exc:  # onnxruntime's errors derive from RuntimeError
             raise ArtifactError(f"cannot load {model_path}: {exc}") from exc
         self._input_names = {i.name for i in self.session.get_inputs()}
+        self._has_vector = VECTOR_OUTPUT in {o.name for o in self.session.get_outputs()}
 
     def _batch_logits(self, texts: list[str]) -> np.ndarray:
+        (logits,) = self.session.run(["logits"], self._feeds(texts))
+        return np.asarray(logits, dtype=np.float32)
+
+    def _batch_logits_and_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self._has_vector:  # exported before the out-of-scope distances existed
+            return self._batch_logits(texts), None
+        logits, vectors = self.session.run(["logits", VECTOR_OUTPUT], self._feeds(texts))
+        return np.asarray(logits, dtype=np.float32), np.asarray(vectors, dtype=np.float32)
+
+    def _feeds(self, texts: list[str]) -> dict[str, np.ndarray]:
         encodings = self._tokenizer.encode_batch(texts)
         feeds = {
             "input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64),
         }
-        feeds = {k: v for k, v in feeds.items() if k in self._input_names}
-        (logits,) = self.session.run(["logits"], feeds)
-        return np.asarray(logits, dtype=np.float32)
+        return {k: v for k, v in feeds.items() if k in self._input_names}
 
 
 ONNX_FILES = {"fp32": f"{ONNX_DIR}/model.onnx", "int8": f"{ONNX_DIR}/model.int8.onnx"}

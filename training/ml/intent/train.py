@@ -33,6 +33,7 @@ from training.ml.intent.data import (
 )
 from training.ml.intent.export import export_onnx
 from training.ml.intent.model import build_model, load_base, save_model
+from training.ml.intent.ood import OodBank, ood_choose
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +74,25 @@ class _Runner:
     amp: Any  # AmpSettings
 
     def logits(self, model: Any, ids: list[list[int]]) -> np.ndarray:
+        return self.logits_and_vectors(model, ids)[0]
+
+    def logits_and_vectors(self, model: Any, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Logits (n, labels) and the pooled sentence vectors (n, hidden), in input order."""
         import torch
 
         model.eval()
         out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
+        vectors = np.zeros((len(ids), model.head.in_features), dtype=np.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         with torch.inference_mode():
             for start in range(0, len(order), self.eval_batch_size):
                 idx = order[start : start + self.eval_batch_size]
                 input_ids, mask = _collate([ids[i] for i in idx], self.pad_id, self.device)
                 with self.amp.autocast():
-                    logits = model(input_ids, mask)
+                    logits, pooled = model.forward_with_vector(input_ids, mask)
                 out[idx] = logits.float().cpu().numpy()
-        return out
+                vectors[idx] = pooled.float().cpu().numpy()
+        return out, vectors
 
     def accuracy(self, model: Any, ids: list[list[int]], y: np.ndarray) -> float:
         """Top-label accuracy over the rows whose label the model learned (the learning curve)."""
@@ -197,6 +204,34 @@ def _validation_metrics(
         "threshold_criterion": choice.criterion,
         "metrics": metrics,
     }
+
+
+def _ood_section(
+    job: _Job, runner: _Runner, model: Any, folder: Path, train_ids: list[list[int]], train_y: np.ndarray,
+    val_logits: np.ndarray, val_vectors: np.ndarray, labels: list[str], calibration: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Choose the out-of-scope score on validation; save the training vectors when a distance score wins.
+
+    Needs out-of-scope validation messages: without them nothing tells the scores apart, and the
+    calibrated-probability threshold stays the rule (None).
+    """
+    method = job.config.ood_method
+    if method == "msp" or (method == "auto" and not any(ex.label == OOS_LABEL for ex in job.val_set)):
+        return None
+    index = {label: i for i, label in enumerate(labels)}
+    targets = np.array([index.get(ex.label, -1) for ex in job.val_set])
+    is_oos = np.array([ex.label == OOS_LABEL for ex in job.val_set])
+    probs = softmax(val_logits, calibration["temperature"])
+    top = probs.argmax(axis=1)
+    in_scope_rows = train_y != index.get(OOS_LABEL, -1)
+    _, train_vectors = runner.logits_and_vectors(model, [ids for ids, keep in zip(train_ids, in_scope_rows,
+                                                                                   strict=True) if keep])
+    bank = OodBank.fit(train_vectors, train_y[in_scope_rows], len(labels))
+    choice = ood_choose(bank, val_vectors, probs.max(axis=1), correct=(top == targets) & ~is_oos,
+                        oos_pred=np.array([labels[i] == OOS_LABEL for i in top]), is_oos=is_oos,
+                        keep_fraction=job.config.oos_keep_fraction, only=None if method == "auto" else method)
+    files = bank.save(folder) if choice.method.name != "msp" else None
+    return choice.to_meta(files)
 
 
 def train(
@@ -363,12 +398,16 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
     train_seconds = time.perf_counter() - started
     _report_phase(progress, "calibrate", total_steps, epochs, epoch_losses[-1], train_seconds)
 
-    val_logits = runner.logits(model, val_ids)
+    val_logits, val_vectors = runner.logits_and_vectors(model, val_ids)
     calibration = _validation_metrics(val_logits, val_set, labels, config)
+    ood = _ood_section(job, runner, model, folder, train_ids, train_y.numpy(), val_logits, val_vectors, labels,
+                       calibration)
     if config.validate_every_epoch:
         epoch_val_accuracy.append(calibration["metrics"]["accuracy_all_known"])
 
     model.to("cpu")
+    if ood is not None:
+        calibration["metrics"]["ood_validation_auroc"] = ood["validation_auroc"]
     save_model(model, tokenizer, folder)
     write_examples(folder / VALIDATION_FILE, val_set)
     n_oos = sum(ex.label == OOS_LABEL for ex in job.all_examples)
@@ -379,6 +418,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
         "threshold": calibration["threshold"],
         "threshold_criterion": calibration["threshold_criterion"],
         "temperature": calibration["temperature"],
+        "ood": ood,
         "pooling": config.pooling,
         "max_length": config.max_length,
         "base_model": config.base_model,
