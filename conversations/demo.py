@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from conversations.models import AgentReply, Intent, KnowledgeArticle, TrainingExample
+from conversations import services
+from conversations.bot.pipeline import handoff_text
+from conversations.models import AgentReply, Conversation, HandoffReason, Intent, KnowledgeArticle, Message, TrainingExample
+from conversations.privacy import anonymize_text
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 HUMAN_INTENT = "human_agent"
@@ -47,6 +53,8 @@ def _read(name: str, directory: Path = DEMO_DIR) -> list[Any]:
         raise DemoDataError(f"{path}: expected a non-empty JSON list")
     problems = []
     for i, item in enumerate(data):
+        if name == PAST_FILE:
+            break  # checked by _past_items
         fields = _FIELDS.get(name)
         if fields is None:
             if not isinstance(item, str) or not item.strip():
@@ -110,3 +118,113 @@ def _store(intent_items: list[dict], oos_texts: list[str], article_items: list[d
         article.intents.set([intents[name] for name in item["intents"]])
         created["articles"] += new
     return DemoLoadResult(**created)
+
+
+# --- past conversations: the first start has something to show (dashboard, queues, reports, relabelling) ----
+
+PAST_FILE = "past_conversations.json"
+PAST_KEY_PREFIX = "demo-past:"  # the first customer message's client id marks a conversation as loaded
+_TURN_ROLES = {"customer", "bot", "handoff", "agent"}
+
+
+@dataclass(frozen=True)
+class PastLoadResult:
+    loaded: int
+    skipped: int
+
+
+def _past_items(directory: Path) -> list[dict]:
+    path = Path(directory) / PAST_FILE
+    items = _read(PAST_FILE, directory)
+    problems = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("turns"), list) or not item["turns"]:
+            problems.append(f"item {i}: needs 'key' and a non-empty list of 'turns'")
+            continue
+        if item["turns"][0].get("role") != "customer" or any(t.get("role") not in _TURN_ROLES for t in item["turns"]):
+            problems.append(f"item {i} ({item['key']}): turns start with the customer and are customer, bot, handoff or agent")
+        if item.get("status") not in ("closed", "waiting_for_agent", "with_agent"):
+            problems.append(f"item {i} ({item['key']}): status is closed, waiting_for_agent or with_agent")
+    if problems:
+        raise DemoDataError(f"{path}: " + "; ".join(problems[:5]))
+    return items
+
+
+def demo_conversations_load(*, directory: Path = DEMO_DIR, now: dt.datetime | None = None) -> PastLoadResult:
+    """Load the demo's past conversations (written for Kestrel Bank), dated over the two weeks before ``now``.
+
+    Every text goes through the privacy path (anonymized, originals in the vault) and the agent's steps
+    through the services (join, reply, close, rate, tag, note). Idempotent: a conversation already loaded
+    (its key on the first customer message) is skipped. Needs the demo intents, articles and logins.
+    """
+    items = _past_items(directory)
+    now = now or timezone.now()
+    articles = {a.slug: a for a in KnowledgeArticle.objects.filter(slug__in={s for i in items for t in i["turns"] for s in t.get("articles", [])})}
+    intents = {i.name: i for i in Intent.objects.all()}
+    agents = {u.get_username(): u for u in get_user_model().objects.filter(username__in={i.get("agent", "agent") for i in items})}
+    loaded = skipped = 0
+    for item in items:
+        if Message.objects.filter(client_message_id=PAST_KEY_PREFIX + item["key"]).exists():
+            skipped += 1
+            continue
+        agent = agents.get(item.get("agent", "agent"))
+        if agent is None:
+            raise DemoDataError(f"{PAST_FILE} ({item['key']}): no login named {item.get('agent', 'agent')!r}; run create_demo_users first")
+        with transaction.atomic():
+            _past_conversation(item, agent=agent, articles=articles, intents=intents, now=now)
+        loaded += 1
+    return PastLoadResult(loaded=loaded, skipped=skipped)
+
+
+def _past_conversation(item: dict, *, agent: Any, articles: dict, intents: dict, now: dt.datetime) -> None:
+    hour, minute = (int(x) for x in item.get("at", "10:00").split(":"))
+    start = (now - dt.timedelta(days=int(item["days_ago"]))).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    start = min(start, now - dt.timedelta(minutes=30))  # today's conversations started earlier today
+    conversation = services.conversation_create()
+    stamps: list[tuple[int, dt.datetime]] = []
+    clock, asked, first = start, None, True
+    for turn in item["turns"]:
+        role = turn["role"]
+        if role == "customer":
+            asked = Message.objects.create(
+                conversation=conversation, role=Message.Role.CUSTOMER, text=anonymize_text(turn["text"], conversation=conversation),
+                intent=intents.get(turn.get("intent") or ""), confidence=turn.get("confidence"),
+                client_message_id=PAST_KEY_PREFIX + item["key"] if first else None)
+            first, new = False, [asked]
+        elif role == "bot":
+            sources = [{"id": articles[s].pk, "title": articles[s].title, "url": articles[s].url, "score": 0.82, "n": n}
+                       for n, s in enumerate(turn.get("articles", []), start=1) if s in articles]
+            new = [Message.objects.create(conversation=conversation, role=Message.Role.BOT, reply_to=asked, sources=sources,
+                                          text=anonymize_text(turn["text"], conversation=conversation, source="bot"),
+                                          intent=asked.intent if asked else None, confidence=asked.confidence if asked else None,
+                                          answer_tier="extractive")]
+        elif role == "handoff":
+            reason = HandoffReason(turn["reason"])
+            Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.WAITING_FOR_AGENT, escalated_at=clock,
+                                                                   handoff_reason=reason)
+            new = [Message.objects.create(conversation=conversation, role=Message.Role.SYSTEM, text=handoff_text(reason),
+                                          reply_to=asked, handoff_reason=reason, intent=asked.intent if asked else None,
+                                          confidence=asked.confidence if asked else None)]
+        else:
+            before = set(conversation.messages.values_list("id", flat=True))
+            clock += dt.timedelta(minutes=3)  # an agent takes a little longer than the bot
+            services.agent_message_post(conversation=conversation, agent=agent, text=turn["text"])
+            new = list(conversation.messages.exclude(id__in=before).order_by("id"))
+        for message in new:
+            clock += dt.timedelta(seconds=40)
+            stamps.append((message.pk, clock))
+    for pk, when in stamps:
+        Message.objects.filter(pk=pk).update(created_at=when)
+    for name in item.get("tags", []):
+        services.tag_add(conversation=conversation, name=name)
+    if item.get("note"):
+        note = services.note_add(conversation=conversation, author=agent, text=item["note"])
+        type(note).objects.filter(pk=note.pk).update(created_at=clock)
+    if item["status"] == "closed":
+        services.conversation_close(conversation=conversation)
+        clock += dt.timedelta(minutes=1)
+        Conversation.objects.filter(pk=conversation.pk).update(closed_at=clock)
+        if item.get("rating"):
+            services.conversation_rate(conversation=conversation, rating=item["rating"], comment=item.get("comment") or None)
+            Conversation.objects.filter(pk=conversation.pk).update(rated_at=clock + dt.timedelta(minutes=1))
+    Conversation.objects.filter(pk=conversation.pk).update(created_at=start, updated_at=clock)

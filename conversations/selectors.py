@@ -572,14 +572,16 @@ def csat_report(*, since: dt.date, until: dt.date) -> CsatReport:
 
 def unread_counts(agent: object, public_ids: list[str] | None = None) -> dict[str, dict]:
     """For each queued conversation (or those named): the customer messages after the agent's read marker,
-    and whether the agent has it ("mine"), by public id."""
+    whether the agent has it ("mine") and whether it waits for anyone ("waiting"), by public id. The console
+    counts the unread of its own and the waiting ones in the tab title."""
     marker = ConversationReadMarker.objects.filter(agent=agent, conversation=OuterRef("pk")).values("last_read_message_id")[:1]
     rows = Conversation.objects.filter(status__in=QUEUE_STATUSES) if public_ids is None else Conversation.objects.filter(
         public_id__in=[p for p in public_ids if _is_uuid(p)])
     rows = rows.annotate(read_to=Coalesce(Subquery(marker), Value(0))).annotate(
         unread=Count("messages", filter=Q(messages__role=Message.Role.CUSTOMER, messages__id__gt=F("read_to")))
-    ).values_list("public_id", "unread", "assigned_agent_id")
-    return {str(p): {"unread": n, "mine": assigned == getattr(agent, "pk", None)} for p, n, assigned in rows}
+    ).values_list("public_id", "unread", "assigned_agent_id", "status")
+    return {str(p): {"unread": n, "mine": assigned == getattr(agent, "pk", None), "waiting": status == Conversation.Status.WAITING_FOR_AGENT}
+            for p, n, assigned, status in rows}
 
 
 def _is_uuid(value: str) -> bool:

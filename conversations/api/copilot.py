@@ -123,7 +123,8 @@ class ConversationRead(APIView):
 
 class UnreadRowOut(serializers.Serializer):
     unread = serializers.IntegerField()
-    mine = serializers.BooleanField()
+    mine = serializers.BooleanField(help_text="The requesting agent has the conversation.")
+    waiting = serializers.BooleanField(help_text="The conversation waits for an agent.")
 
 
 class ConsoleUnread(APIView):

@@ -43,10 +43,10 @@ async def test_unread_counts_rise_with_customer_messages_and_fall_when_opened(ap
     public_id = str(taken.public_id)
     async with agent_socket(application, agent_cookie) as (console, _):
         initial = await next_frame(console, "unread")
-        assert initial["conversations"][public_id] == {"unread": 2, "mine": True}
+        assert initial["conversations"][public_id] == {"unread": 2, "mine": True, "waiting": False}
         await database_sync_to_async(services.customer_message_receive)(conversation=taken, text="Are you still there?")
         changed = await next_frame(console, "unread")
-        assert changed["conversations"] == {public_id: {"unread": 3, "mine": True}}
+        assert changed["conversations"] == {public_id: {"unread": 3, "mine": True, "waiting": False}}
         await console.send_json_to({"type": "open", "conversation": public_id})
         await next_frame(console, "transcript")
         assert (await next_frame(console, "unread"))["conversations"][public_id]["unread"] == 0

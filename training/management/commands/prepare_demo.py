@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from conversations.demo import DEMO_DIR, DemoDataError, demo_data_load
+from conversations.demo import DEMO_DIR, PAST_FILE, DemoDataError, demo_conversations_load, demo_data_load
 from conversations.errors import ChatError
 from training.intent.job import KIND as INTENT
 from training.models import ModelVersion, TrainingRun
@@ -47,6 +47,12 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Demo logins:")
         call_command("create_demo_users", password=password, stdout=self.stdout)
+        if (data_dir / PAST_FILE).exists():  # a data folder of one's own may come without past conversations
+            try:
+                past = demo_conversations_load(directory=data_dir)
+            except DemoDataError as exc:
+                raise CommandError(f"Demo conversations not loaded: {exc}") from None
+            self.stdout.write(f"Past conversations: {past.loaded} loaded, {past.skipped} already there.")
         self._train(INDEX, {"activate": True}, label="knowledge-base index", always=True)
         self._train(INTENT, DEMO_INTENT_PARAMETERS, label="intent model", always=retrain)
         self.stdout.write(self.style.SUCCESS(
