@@ -62,6 +62,10 @@ class TagIn(serializers.Serializer):
     name = serializers.JSONField(help_text="1 to 40 letters, digits, spaces, '-' or '_'.")
 
 
+class TagsOut(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField())
+
+
 class TagCountOut(serializers.Serializer):
     name = serializers.CharField()
     conversations = serializers.IntegerField()
@@ -94,8 +98,8 @@ class AvailabilityOut(serializers.Serializer):
 
 class OpeningOut(serializers.Serializer):
     weekday = serializers.IntegerField(help_text="0 Monday to 6 Sunday")
-    opens = serializers.TimeField()
-    closes = serializers.TimeField()
+    opens = serializers.CharField(help_text="HH:MM, in the business's time zone")
+    closes = serializers.CharField(help_text="HH:MM, in the business's time zone")
 
 
 class BusinessHoursIO(serializers.Serializer):
@@ -223,16 +227,15 @@ class ConversationTags(APIView):
     def get_permissions(self):  # noqa: ANN201
         return [HasPerm("conversations.add_tag" if self.request.method == "POST" else "conversations.view_tag")]
 
-    @extend_schema(summary="A conversation's tags", responses={200: serializers.ListField(child=serializers.CharField()), **_errors(401, 403, 404)})
+    @extend_schema(summary="A conversation's tags", responses={200: TagsOut, **_errors(401, 403, 404)})
     def get(self, request: Request, public_id: str) -> Response:
-        return Response(selectors.conversation_tags(_conversation(public_id)))
+        return Response({"tags": selectors.conversation_tags(_conversation(public_id))})
 
-    @extend_schema(summary="Tag a conversation", request=TagIn,
-                   responses={201: serializers.ListField(child=serializers.CharField()), **_errors(400, 401, 403, 404)})
+    @extend_schema(summary="Tag a conversation", request=TagIn, responses={201: TagsOut, **_errors(400, 401, 403, 404)})
     def post(self, request: Request, public_id: str) -> Response:
         conversation = _conversation(public_id)
         annotations.tag_add(conversation=conversation, name=_valid(TagIn, request)["name"])
-        return Response(selectors.conversation_tags(conversation), status=status.HTTP_201_CREATED)
+        return Response({"tags": selectors.conversation_tags(conversation)}, status=status.HTTP_201_CREATED)
 
 
 class ConversationTag(APIView):
@@ -293,7 +296,7 @@ def _hours_body() -> dict:
     opening = selectors.business_opening(hours=hours)
     return {"time_zone": hours.time_zone, "text": selectors.business_hours_text(hours), "open_now": opening.open_now,
             "next_opening": opening.next_opening,
-            "hours": [{"weekday": d, "opens": o, "closes": c} for d, o, c in hours.opening]}
+            "hours": [{"weekday": d, "opens": f"{o:%H:%M}", "closes": f"{c:%H:%M}"} for d, o, c in hours.opening]}
 
 
 class BusinessHoursView(APIView):

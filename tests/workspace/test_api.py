@@ -85,7 +85,7 @@ class TestNotesStayWithAgents:
 class TestTagsQueuesAndTransfer:
     def test_tag_filter_counts_and_queues(self, agent, agent_api, waiting):
         other = ConversationFactory(status=Conversation.Status.WITH_AGENT, assigned_agent=agent)
-        assert agent_api.post(f"{API}/conversations/{waiting.public_id}/tags/", {"name": "Refund"}, format="json").json() == ["refund"]
+        assert agent_api.post(f"{API}/conversations/{waiting.public_id}/tags/", {"name": "Refund"}, format="json").json() == {"tags": ["refund"]}
         rows = agent_api.get(f"{API}/conversations/?tag=refund").json()["results"]
         assert [r["id"] for r in rows] == [str(waiting.public_id)] and rows[0]["tags"] == ["refund"]
         assert agent_api.get(f"{API}/tags/").json() == [{"name": "refund", "conversations": 1}]
