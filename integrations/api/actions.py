@@ -44,7 +44,7 @@ class BotActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
     @extend_schema(summary="The action's most recent calls (outcome, status, latency; never the values)",
                    responses={200: s.ActionCallOut(many=True), 401: ERR, 403: ERR, 404: ERR})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the most recent ones, not pages
     def calls(self, request: Request, pk: str) -> Response:
         rows = self.get_object().calls.order_by("-id")[:RECENT_CALLS]
         return Response(s.ActionCallOut(rows, many=True).data)

@@ -54,7 +54,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         return Response({"secret": webhook_secret_rotate(endpoint=self.get_object())})
 
     @extend_schema(summary="The endpoint's most recent deliveries", responses={200: s.WebhookDeliveryOut(many=True), 401: ERR, 403: ERR, 404: ERR})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the most recent ones, not pages
     def deliveries(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
         rows = endpoint.deliveries.order_by("-id")[:RECENT_DELIVERIES]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from celery import current_app
 
 from conversations import services
 from conversations.models import Conversation
@@ -16,6 +17,7 @@ from integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from integrations.tasks import webhook_deliver
 from integrations.webhooks.services import backoff_s, webhook_endpoint_create
 from integrations.webhooks.signing import signature_header
+from tests.factories import ConversationFactory
 from tests.integrations.loopback import Recorded, Reply, loopback_server
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
@@ -221,3 +223,32 @@ def test_re_enabling_clears_the_failure_state(webhook_settings, staff_api, recei
     answer = staff_api.patch(f"/api/v1/webhooks/{endpoint.pk}/", {"is_active": True}, format="json")
     assert answer.status_code == 200
     assert (answer.json()["is_active"], answer.json()["consecutive_failures"], answer.json()["disabled_reason"]) == (True, 0, "")
+
+
+def test_an_agent_joining_and_closing_are_delivered(db, webhook_settings, receiver, worker, agent,
+                                                    django_capture_on_commit_callbacks):
+    webhook_endpoint_create(name="Ops", url=receiver.url("/hook"), user=None,
+                            events=["conversation.agent_joined", "conversation.closed", "message.customer"])
+    receiver.routes["/hook"] = Reply(status=200)
+    conversation = ConversationFactory(status=Conversation.Status.WAITING_FOR_AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_assign(conversation=conversation, agent=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_close(conversation=conversation)
+    bodies = [json.loads(r.body) for r in receiver.requests]
+    assert [b["event"] for b in bodies] == ["conversation.agent_joined", "conversation.closed"]
+    assert bodies[0]["data"] == {"conversation": str(conversation.public_id), "status": "with_agent", "agent": "Alice"}
+
+
+def test_the_task_is_registered_under_its_name_and_delivers(db, webhook_settings, receiver, django_capture_on_commit_callbacks,
+                                                            monkeypatch):
+    monkeypatch.setattr(dispatch, "task_send", lambda *args, **kwargs: None)  # queued only; run below as a worker would
+    endpoint = webhook_endpoint_create(name="x", url=receiver.url("/hook"), user=None, events=["conversation.created"])
+    receiver.routes["/hook"] = Reply(status=200)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_create()
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == "pending"
+    current_app.tasks[dispatch.WEBHOOK_DELIVER].apply(args=[delivery.pk])
+    delivery.refresh_from_db()
+    assert delivery.status == "succeeded" and len(receiver.requests) == 1
