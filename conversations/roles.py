@@ -74,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + [
         "conversations.change_conversation",
         "conversations.export_conversation",
+        # The copilot's drafts and their rates per model version (admin).
+        "conversations.view_draftsuggestion",
         "training.activate_modelversion",
         # Activating a version whose bias audit did not pass (recorded with a reason).
         "training.override_audit_gate",

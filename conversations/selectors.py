@@ -26,6 +26,7 @@ from conversations.models import (
     Conversation,
     ConversationAssignment,
     ConversationReadMarker,
+    DraftSuggestion,
     HandoffReason,
     Message,
     Tag,
@@ -595,3 +596,36 @@ def _is_uuid(value: str) -> bool:
 def notification_preferences(agent: object) -> dict[str, bool]:
     row = AgentProfile.objects.filter(user=agent).values("notify_desktop", "notify_sound").first()
     return {"desktop": bool(row and row["notify_desktop"]), "sound": bool(row and row["notify_sound"])}
+
+
+# --- the copilot's drafts: what agents did with them, per model version (admin) -----------------------------
+
+
+@dataclass(frozen=True)
+class DraftRates:
+    """Outcomes of the settled drafts written by one set of model versions and one answer tier."""
+
+    models: str  # e.g. "intent v3, retrieval_index v2, responder v1 (generative)"
+    drafts: int
+    sent_unchanged: int
+    edited: int
+    discarded: int
+    pending: int
+
+    def rate(self, outcome: str) -> float | None:
+        settled = self.sent_unchanged + self.edited + self.discarded
+        return getattr(self, outcome) / settled if settled else None
+
+
+def draft_outcome_rates() -> list[DraftRates]:
+    """Per model-version combination, newest versions first: how many drafts were sent unchanged, edited or discarded."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = DraftSuggestion.objects.values("model_versions", "answer_tier", "outcome").annotate(n=Count("id"))
+    for row in rows:
+        versions = ", ".join(f"{kind} v{v}" for kind, v in sorted((row["model_versions"] or {}).items()))
+        key = f"{versions or 'no model'} ({row['answer_tier'] or 'no tier'})"
+        counts.setdefault(key, {}).setdefault(row["outcome"], 0)
+        counts[key][row["outcome"]] += row["n"]
+    out = [DraftRates(models=key, drafts=sum(c.values()), sent_unchanged=c.get("sent_unchanged", 0), edited=c.get("edited", 0),
+                      discarded=c.get("discarded", 0), pending=c.get("pending", 0)) for key, c in counts.items()]
+    return sorted(out, key=lambda r: r.models, reverse=True)

@@ -1,1 +1,1 @@
-from conversations.admin import content, conversation, privacy, workspace  # noqa: F401
+from conversations.admin import content, conversation, copilot, privacy, workspace  # noqa: F401

@@ -80,3 +80,14 @@ def test_only_the_agent_who_has_the_conversation_gets_drafts(bot, taken, agent):
         services.draft_create(conversation=taken, agent=agent)
     assert refused.value.code == "invalid_transition"
     assert not DraftSuggestion.objects.exists()
+
+
+def test_admin_shows_the_rates_per_model_version(bot, taken, agent, staff_web):
+    first = services.draft_create(conversation=taken, agent=agent).draft
+    services.agent_message_post(conversation=taken, agent=agent, text=first.text, draft=first.pk)
+    second = services.draft_create(conversation=taken, agent=agent).draft
+    services.agent_message_post(conversation=taken, agent=agent, text="Something else entirely.", draft=second.pk)
+    page = staff_web.get("/admin/conversations/draftsuggestion/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "intent v7, responder v2, retrieval_index v4 (no tier)" in text and "1 (50 %)" in text
