@@ -31,7 +31,9 @@ _WORKSPACE_STAFF_PERMS = [
     *[f"conversations.{action}_cannedreply" for action in ("add", "change", "delete")],
     "conversations.change_tag",
     "conversations.delete_tag",
+    "conversations.add_businesshours",
     "conversations.change_businesshours",
+    "conversations.view_agentprofile",
     *[f"conversations.{action}_openinghours" for action in ("add", "change", "delete")],
     "conversations.view_csat_report",
 ]
