@@ -53,7 +53,7 @@ def test_a_conversation_page_lists_notes_and_transfers_and_the_dashboard_counts_
     assert "Called the branch already" in page and "private notes (agents only)" in page.lower() and "bob.agent" in page
     dashboard = staff_web.get("/admin/conversations/conversation/dashboard/").content.decode()
     assert '<table id="tag-counts"><tr><td>billing</td><td>1</td></tr>' in dashboard
-    assert staff_web.get("/admin/conversations/conversation/?tags__id__exact=%d" % conversation.tags.get().pk).status_code == 200
+    assert staff_web.get(f"/admin/conversations/conversation/?tags__id__exact={conversation.tags.get().pk}").status_code == 200
 
 
 def test_the_csat_report_page(staff_web, agent_web, agent):
