@@ -39,5 +39,6 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "ModelKindEnum": "training.kinds.kind_choices",
         "TrainableKindEnum": ["intent"],
+        "WebhookEventEnum": "integrations.models.WebhookEvent",
     },
 }
