@@ -15,6 +15,8 @@ from conversations.models import Conversation, ConversationAssignment, Message
 from conversations.selectors import PREVIEW_CHARS
 
 AGENT_PERMISSION = "conversations.reply_conversation"
+# Staff may move a conversation another agent holds (an agent away or gone); agents transfer only their own or unassigned ones.
+REASSIGN_PERMISSION = "conversations.change_conversation"
 NOTE_MAX_CHARS = ConversationAssignment._meta.get_field("note").max_length
 Status = Conversation.Status
 
@@ -66,6 +68,9 @@ def conversation_transfer(*, conversation: Conversation, to_agent: AbstractBaseU
         if locked.status not in (Status.WAITING_FOR_AGENT, Status.WITH_AGENT):
             raise InvalidTransition(f"Only a conversation waiting for or with an agent can be transferred; this one is "
                                     f"{locked.get_status_display().lower()}.")
+        if locked.assigned_agent_id not in (None, by.pk) and not by.has_perm(REASSIGN_PERMISSION):
+            holder = locked.assigned_agent.get_short_name() or locked.assigned_agent.get_username()
+            raise NotYourConversation(f"{holder} has this conversation; only they or staff can transfer it.")
         if to_agent is not None and locked.assigned_agent_id == to_agent.pk:
             raise InvalidTransition(f"{to_agent.get_username()} already has this conversation.")
         if to_agent is None and locked.assigned_agent_id is None:

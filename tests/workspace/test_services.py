@@ -118,6 +118,13 @@ class TestTransfer:
         assert selectors.conversations_in_queue(Conversation.objects.all(), "unassigned", user=agent).get() == waiting
         services.agent_message_post(conversation=waiting, agent=agent, text="I can help")
 
+    def test_only_the_holder_or_staff_transfer_an_assigned_conversation(self, agent, bob, staff, waiting):
+        services.conversation_transfer(conversation=waiting, to_agent=bob, by=agent)
+        refused("transferred_to_another_agent", lambda: services.conversation_transfer(conversation=waiting, to_agent=agent, by=agent))
+        services.conversation_transfer(conversation=waiting, to_agent=agent, by=staff)
+        waiting.refresh_from_db()
+        assert waiting.assigned_agent == agent and ConversationAssignment.objects.count() == 2
+
     def test_unknown_agent_and_non_agents_are_refused(self, agent, integrator, waiting):
         refused("unknown_agent", lambda: services.agent_by_username("nobody"))
         refused("unknown_agent", lambda: services.agent_by_username(integrator.username))
