@@ -20,6 +20,11 @@ EMAIL_IMAP_PASSWORD = env_str("EMAIL_IMAP_PASSWORD", "")
 EMAIL_IMAP_FOLDER = env_str("EMAIL_IMAP_FOLDER", "INBOX")
 EMAIL_IMAP_POLL_S = env_int("EMAIL_IMAP_POLL_S", 60)
 EMAIL_IMAP_SSL = env_bool("EMAIL_IMAP_SSL", True)
+if EMAIL_IMAP_HOST:
+    from chatbot.settings.broker import CELERY_BEAT_SCHEDULE as _beat
+
+    # Each unseen mail of the folder becomes a customer message (connectors/email/imap.py).
+    _beat["poll-email-imap"] = {"task": "connectors.tasks.email_imap_poll_task", "schedule": float(EMAIL_IMAP_POLL_S)}
 
 # --- Chatwoot agent bot -----------------------------------------------------------------------------------
 # The Chatwoot installation's base URL (https://app.chatwoot.com or self-hosted) and the agent bot's access token.

@@ -246,3 +246,22 @@ def test_imap_polling_receives_unseen_mail_and_flags_it_even_when_one_is_unreada
     assert stand_in.seen == {b"1", b"2"} and stand_in.calls[-1] == ("logout",)
     thread = EmailThread.objects.get()
     assert thread.provider == "imap" and parsed(smtp.received[0][2])["In-Reply-To"] == "<i1@mail.example.org>"
+
+
+@pytest.mark.django_db
+def test_a_handoff_notice_and_the_agents_reply_go_out_by_smtp_in_the_thread(bot, smtp, agent, django_capture_on_commit_callbacks):
+    from conversations.services.agents import agent_message_post
+
+    client = APIClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        body = client.post(MAILGUN, mailgun_form(text="I want to talk to a human please", message_id="<h1@mail.example.org>"),
+                           format="multipart").json()
+    notice = parsed(smtp.received[0][2])
+    assert Message.objects.get(pk=body["reply"]).handoff_reason and notice["In-Reply-To"] == "<h1@mail.example.org>"
+    conversation = Conversation.objects.get(public_id=body["conversation"])
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_message_post(conversation=conversation, agent=agent, text="Hello Olga, Alice here: your card left on Monday.")
+    assert len(smtp.received) == 2  # the "agent joined" system notice is not mailed; the agent's reply is
+    sent = parsed(smtp.received[1][2])
+    assert "Alice here" in sent.get_content() and sent["In-Reply-To"] == "<h1@mail.example.org>"
+    assert sent["References"].split() == ["<h1@mail.example.org>", notice["Message-ID"]]
