@@ -26,7 +26,7 @@ class Retriever:
     def __init__(self) -> None:
         self.calls = 0
 
-    def retrieve(self, **kwargs):  # noqa: ANN003, ANN201
+    def retrieve(self, **kwargs):
         self.calls += 1
         return []
 
@@ -35,7 +35,7 @@ class Actions:
     def __init__(self, reply: ActionReply | None) -> None:
         self.reply, self.seen = reply, []
 
-    def respond(self, *, conversation, text, classification):  # noqa: ANN001, ANN201
+    def respond(self, *, conversation, text, classification):
         self.seen.append((conversation, text, classification.intent))
         return self.reply
 
