@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -403,6 +404,14 @@ def agents_online(*, now: dt.datetime | None = None) -> QuerySet[AgentProfile]:
     now = now or timezone.now()
     return AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE, last_seen_at__gte=now - AGENT_SEEN_WINDOW,
                                        user__is_active=True).select_related("user")
+
+
+def agents_who_answer() -> QuerySet:
+    """Active users holding the agents' reply permission (through a group, their own, or as superusers), in one query."""
+    app_label, codename = "conversations", "reply_conversation"
+    holds = Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename) | Q(
+        user_permissions__content_type__app_label=app_label, user_permissions__codename=codename) | Q(is_superuser=True)
+    return get_user_model().objects.filter(holds, is_active=True).distinct().order_by("username")
 
 
 def agent_availability(user: object) -> str:

@@ -3,8 +3,6 @@ private notes and tags, and the transfer frame's target. Built in a worker threa
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from conversations import selectors, services
 from conversations.events import AvailabilityEvent, note_payload
 from conversations.models import Conversation
@@ -13,9 +11,8 @@ from conversations.models import Conversation
 def _agents() -> list[dict]:
     """Everyone a conversation can be transferred to, with whether they are online now."""
     online = set(selectors.agents_online().values_list("user_id", flat=True))
-    users = get_user_model().objects.filter(is_active=True).order_by("username")
     return [{"username": u.get_username(), "name": u.get_short_name() or u.get_username(), "online": u.pk in online}
-            for u in users if u.has_perm(services.AGENT_PERMISSION)]
+            for u in selectors.agents_who_answer()]
 
 
 def workspace_frame(user: object) -> dict:

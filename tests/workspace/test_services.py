@@ -69,6 +69,12 @@ class TestNotesAndTags:
         assert not waiting.messages.filter(text__contains="VIP").exists()
         assert all("VIP" not in m["text"] for m in selectors.history(waiting))
 
+    def test_a_note_is_anonymized_like_every_stored_text(self, agent, waiting, settings):
+        settings.PII_ANONYMIZE = True
+        note = services.note_add(conversation=waiting, author=agent, text="Alice here: customer wants mail at jane.roe@example.com")
+        assert "jane.roe" not in note.text and note.text.startswith("Alice here") and "<" in note.text
+        assert waiting.pii_entries.filter(source="note").exists()
+
     @pytest.mark.parametrize("text", ["", "  ", None, "x" * 5001])
     def test_a_bad_note_is_refused(self, agent, waiting, text):
         with pytest.raises(ChatError):
