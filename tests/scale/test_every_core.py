@@ -104,3 +104,11 @@ def test_a_worker_killed_under_load_is_replaced_and_nothing_is_lost_or_stored_tw
     while len([p for p in _children(server.pid) if p != workers[0]]) < 2:  # the killed worker was replaced
         assert time.monotonic() < deadline, _children(server.pid)
         time.sleep(0.2)
+
+
+def test_the_workers_serve_the_configured_asgi_application():
+    from django.conf import settings
+
+    from chatbot.serve import ASGI_APP
+
+    assert ASGI_APP == settings.ASGI_APPLICATION.replace(".application", ":application")
