@@ -3,7 +3,7 @@
 from chatbot.settings.env import env_float, env_int, env_str
 
 # What drafts agents' replies: the served tiers with the responder kept for drafting (training/serving/pipeline.py).
-# Empty: the bot's own pipeline (CHAT_PIPELINE_PROVIDER), which tests with a fake pipeline rely on.
+# Set to "" in settings (not the environment, where empty means unset): the bot's own CHAT_PIPELINE_PROVIDER.
 CHAT_DRAFT_PIPELINE_PROVIDER = env_str("CHAT_DRAFT_PIPELINE_PROVIDER", "training.serving.pipeline.draft_pipeline_components")
 # Earlier turns of the conversation a draft reads (retrieval and the answer tiers get them as history).
 DRAFT_HISTORY_TURNS = env_int("DRAFT_HISTORY_TURNS", 20)
