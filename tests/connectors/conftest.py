@@ -14,12 +14,19 @@ import pytest
 
 from chatbot.celery import app as celery_app
 from tests.conversations.conftest import bot, pipeline  # noqa: F401 - fixtures shared with the conversations tests
+from training.retrieval import triggers
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _no_index_rebuilds(monkeypatch):
+    # The bot fixture's article would queue a real index rebuild on the broker once a transactional test commits.
+    monkeypatch.setattr(triggers, "index_rebuild_queue", lambda: None)
 
 
 @pytest.fixture(autouse=True)
