@@ -127,13 +127,17 @@ class UnreadRowOut(serializers.Serializer):
     waiting = serializers.BooleanField(help_text="The conversation waits for an agent.")
 
 
+class UnreadOut(serializers.Serializer):
+    conversations = serializers.DictField(child=UnreadRowOut(), help_text="By conversation id, as the socket's unread frame.")
+
+
 class ConsoleUnread(APIView):
     permission_classes = [HasPerm(AGENT_PERM)]
 
     @extend_schema(summary="Unread customer messages per queued conversation, for the requesting agent",
-                   responses={200: serializers.DictField(child=UnreadRowOut()), **_errors(401, 403)})
+                   responses={200: UnreadOut, **_errors(401, 403)})
     def get(self, request: Request) -> Response:
-        return Response(selectors.unread_counts(request.user))
+        return Response({"conversations": selectors.unread_counts(request.user)})
 
 
 class PreferencesIn(serializers.Serializer):

@@ -46,7 +46,7 @@ def test_the_summary_over_rest(bot, taken, agent_api):
 
 def test_read_markers_and_unread_counts(bot, taken, agent_api):
     public_id = str(taken.public_id)
-    assert agent_api.get(reverse("console-unread")).json()[public_id] == {"unread": 2, "mine": True, "waiting": False}
+    assert agent_api.get(reverse("console-unread")).json()["conversations"][public_id] == {"unread": 2, "mine": True, "waiting": False}
     body = agent_api.post(_url("conversation-read", taken), {}, format="json").json()
     assert body["unread"] == 0 and body["last_read_message_id"] == taken.messages.order_by("-id").first().pk
     bad = agent_api.post(_url("conversation-read", taken), {"message": "latest"}, format="json")
