@@ -50,3 +50,36 @@ async def test_unread_counts_rise_with_customer_messages_and_fall_when_opened(ap
         await console.send_json_to({"type": "open", "conversation": public_id})
         await next_frame(console, "transcript")
         assert (await next_frame(console, "unread"))["conversations"][public_id]["unread"] == 0
+
+
+class SlowChunks:
+    """Streams its chunks with a pause before each, like a model generating on a busy CPU."""
+
+    version = 2
+
+    def __init__(self, chunks: list[str], pause_s: float) -> None:
+        self.chunks, self.pause_s = chunks, pause_s
+
+    def generate(self, **inputs: object):  # noqa: ANN201
+        import time
+
+        for chunk in self.chunks:
+            time.sleep(self.pause_s)
+            yield chunk
+
+
+async def test_a_draft_streams_off_the_loop_and_can_be_cancelled(application, agent_cookie, bot, taken):
+    bot.pipeline.responder = SlowChunks(["One ", "two ", "three ", "four ", "five ", "six."], pause_s=0.3)
+    public_id = str(taken.public_id)
+    async with agent_socket(application, agent_cookie) as (console, _):
+        await console.send_json_to({"type": "draft", "conversation": public_id})
+        await next_frame(console, "draft.token")
+        # The socket still answers other frames while the draft is written.
+        await console.send_json_to({"type": "open", "conversation": public_id})
+        assert (await next_frame(console, "transcript"))["conversation"]["id"] == public_id
+        await console.send_json_to({"type": "draft_cancel", "conversation": public_id})
+        done = await next_frame(console, "draft.done", timeout=10)
+    assert done["reason"] == "cancelled" and done["draft"]["outcome"] == "discarded"
+    assert done["draft"]["text"] and not done["draft"]["text"].endswith("six.")
+    draft = await database_sync_to_async(DraftSuggestion.objects.get)(pk=done["draft"]["id"])
+    assert draft.outcome == DraftSuggestion.Outcome.DISCARDED
