@@ -2,7 +2,7 @@
 
     python manage.py export_responder --out /var/lib/chatbot/serve                 # responder.gguf + responder-hf/
     python manage.py export_responder --format gguf --out /var/lib/chatbot/serve   # llama.cpp's server (CPU)
-    python manage.py export_responder --format hf --version 3 --out /srv/models    # vLLM / TGI (GPU)
+    python manage.py export_responder --format hf --number 3 --out /srv/models    # vLLM / TGI (GPU)
 
 Then serve it under the name RESPONDER_MODEL and set RESPONDER_BACKEND=openai (docs/deployment.md).
 """
@@ -24,13 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--out", required=True, help="folder to write into")
         parser.add_argument("--format", choices=[*FORMATS, "both"], default="both")
-        parser.add_argument("--version", type=int, help="responder version number (default: the active one)")
+        parser.add_argument("--number", type=int, help="responder version number (default: the active one)")
         parser.add_argument("--name", default="responder", help="file name stem: <name>.gguf, <name>-hf/")
         parser.add_argument("--quantization", choices=QUANTIZATIONS, default="f16", help="GGUF weights (f16: as served in-process)")
 
     def handle(self, *args: object, **options: object) -> None:
         rows = ModelVersion.objects.filter(kind=kind_for_role("responder").name)
-        version = options["version"]
+        version = options["number"]
         row = (rows.filter(version=version) if version is not None else rows.filter(is_active=True)).first()
         if row is None:
             raise CommandError(f"no responder version {version}" if version is not None else "no responder version is active")
