@@ -522,15 +522,18 @@ class CsatReport:
     bot_only: CsatFigure
     with_agent: CsatFigure
     per_agent: list[tuple[str, CsatFigure]]  # (agent's user name, figure), most ratings first
+    comments: list[dict]  # the latest comments of the period (anonymized as stored): {conversation, rating, comment, rated_at}
 
     def as_json(self) -> dict:
         return {"from": self.since.isoformat(), "to": self.until.isoformat(),
                 "bot_only": dataclasses.asdict(self.bot_only), "with_agent": dataclasses.asdict(self.with_agent),
-                "per_agent": [{"agent": name, **dataclasses.asdict(figure)} for name, figure in self.per_agent]}
+                "per_agent": [{"agent": name, **dataclasses.asdict(figure)} for name, figure in self.per_agent],
+                "comments": [{**c, "rated_at": c["rated_at"].isoformat() if c["rated_at"] else None} for c in self.comments]}
 
 
 CSAT_DEFAULT_DAYS = 30
 CSAT_MAX_DAYS = 366
+CSAT_COMMENTS = 20
 
 
 def csat_period(since: object, until: object, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -574,6 +577,9 @@ def csat_report(*, since: dt.date, until: dt.date) -> CsatReport:
     return CsatReport(
         since=since, until=until, bot_only=_figure(rated.filter(with_agent=False)), with_agent=_figure(rated.filter(with_agent=True)),
         per_agent=[(row["last_agent"], CsatFigure(count=row["n"], average=round(row["average"], 2))) for row in per_agent],
+        comments=[{"conversation": str(c["public_id"]), "rating": c["rating"], "comment": c["rating_comment"], "rated_at": c["rated_on"]}
+                  for c in rated.exclude(rating_comment="").order_by("-rated_on", "-id")
+                  .values("public_id", "rating", "rating_comment", "rated_on")[:CSAT_COMMENTS]],
     )
 
 

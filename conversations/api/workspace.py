@@ -128,12 +128,20 @@ class CsatAgentOut(CsatFigureOut):
     agent = serializers.CharField()
 
 
+class CsatCommentOut(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    rating = serializers.IntegerField()
+    comment = serializers.CharField(help_text="As stored: anonymized.")
+    rated_at = serializers.DateTimeField(allow_null=True)
+
+
 class CsatReportOut(serializers.Serializer):
     from_ = serializers.DateField()
     to = serializers.DateField()
     bot_only = CsatFigureOut()
     with_agent = CsatFigureOut()
     per_agent = CsatAgentOut(many=True)
+    comments = CsatCommentOut(many=True, help_text="The period's latest 20 comments.")
 
     def get_fields(self) -> dict:
         fields = super().get_fields()

@@ -59,7 +59,7 @@ def test_a_conversation_page_lists_notes_and_transfers_and_the_dashboard_counts_
 def test_the_csat_report_page(staff_web, agent_web, agent):
     rated = ConversationFactory()
     Message.objects.create(conversation=rated, role=Message.Role.AGENT, text="hi", author=agent)
-    services.conversation_rate(conversation=rated, rating=2)
+    services.conversation_rate(conversation=rated, rating=2, comment="Slow <b>answer</b>")
     services.conversation_rate(conversation=ConversationFactory(), rating=5)
     today = timezone.localdate().isoformat()
     page = staff_web.get(f"/admin/conversations/conversation/csat/?from={today}&to={today}")
@@ -67,6 +67,7 @@ def test_the_csat_report_page(staff_web, agent_web, agent):
     assert page.status_code == 200
     assert "5.00</strong>bot only (1 rated)" in html and "2.00</strong>with an agent (1 rated)" in html
     assert "<td>alice.agent</td><td>2.00</td><td>1</td>" in html
+    assert "<td>2</td><td>Slow &lt;b&gt;answer&lt;/b&gt;</td>" in html
     bad = staff_web.get("/admin/conversations/conversation/csat/?from=not-a-date")
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.content.decode()
     assert agent_web.get("/admin/conversations/conversation/csat/").status_code == 403

@@ -139,3 +139,4 @@ class TestOfflineHandoffAndCsat:
         today = timezone.localdate().isoformat()
         report = staff_api.get(f"{API}/reports/csat/?from={today}&to={today}").json()
         assert report["bot_only"] == {"count": 1, "average": 4.0} and report["with_agent"] == {"count": 0, "average": None}
+        assert [(c["conversation"], c["rating"], c["comment"]) for c in report["comments"]] == [(str(customer_a.public_id), 4, "Quick answer")]
