@@ -39,6 +39,9 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "ModelKindEnum": "training.kinds.kind_choices",
         "TrainableKindEnum": ["intent"],
+        # Every channel a conversation can be in, and the two a caller may start one in (the connectors set the others).
+        "ConversationChannelEnum": "conversations.models.Conversation.Channel",
+        "StartChannelEnum": ["widget", "api"],
         "WebhookEventEnum": "integrations.models.WebhookEvent",
     },
 }
