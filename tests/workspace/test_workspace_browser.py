@@ -45,12 +45,12 @@ def server(tmp_path_factory, browser) -> Iterator[str]:
         yield running.start("workspace")
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"workspace-{name}.png"))
 
 
-def _sign_in(page, url: str, username: str) -> None:  # noqa: ANN001
+def _sign_in(page, url: str, username: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"{url}/console/")
@@ -98,6 +98,8 @@ def test_offline_handoff_and_the_agent_workspace(browser, server):
         agent.locator("#join").click()
         expect(page.locator(".status-line")).to_have_text("With Alice", timeout=WAIT_MS)
         expect(agent.locator(".conversation-row")).to_have_count(0)  # no longer unassigned
+        expect(agent.locator('.queue-tabs [data-queue="mine"]')).to_have_text("Mine (1)", timeout=WAIT_MS)
+        expect(agent.locator('.queue-tabs [data-queue="unassigned"]')).to_have_text("Unassigned (0)")
         agent.locator('.queue-tabs [data-queue="mine"]').click()
         expect(agent.locator(".conversation-row")).to_have_count(1, timeout=WAIT_MS)
 

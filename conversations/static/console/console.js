@@ -81,6 +81,13 @@
     }));
     $("queue-empty").hidden = rows.length > 0;
     $("queue-empty").textContent = queueView === "mine" ? "No conversation is assigned to you." : "No one is waiting.";
+    const queued = [...conversations.values()].filter((c) => c.status === "waiting_for_agent" || c.status === "with_agent");
+    document.querySelectorAll(".queue-tabs button").forEach((tab) => {
+      const view = queueView;
+      queueView = tab.dataset.queue;
+      tab.textContent = `${tab.dataset.label} (${queued.filter(inView).length})`;
+      queueView = view;
+    });
   }
 
   // --- the open conversation ----------------------------------------------------------------------------
