@@ -53,7 +53,7 @@ CALLS = {
 }
 
 
-def make_objects(world) -> dict[str, object]:  # noqa: ANN001
+def make_objects(world) -> dict[str, object]:
     UserFactory(username="tina.transfer", first_name="Tina", groups=[roles.AGENTS])
     tagged = ConversationFactory()
     services.tag_add(conversation=tagged, name="vip")
