@@ -48,6 +48,63 @@ def _rates(flagged: np.ndarray, correct: np.ndarray, is_oos: np.ndarray) -> dict
     }
 
 
+def _compare(bank: OodBank, val: tuple, test: tuple, keep_fraction: float) -> list[dict]:
+    """Every method on the same vectors: threshold chosen on validation, figures on test."""
+    (val_probs, val_vectors, val_oos, val_correct), (test_probs, test_vectors, test_oos, test_correct) = val, test
+    rows = []
+    for method in candidate_methods():
+        val_scores = method.score(bank, val_vectors, val_probs.max(axis=1))
+        test_scores = method.score(bank, test_vectors, test_probs.max(axis=1))
+        choice = choose_threshold(val_scores, val_correct, np.zeros(len(val_scores), bool), val_oos,
+                                  keep_fraction=keep_fraction)
+        rows.append({"method": method.label, "threshold": choice.threshold,
+                     "validation_auroc": auroc(val_scores[~val_oos], val_scores[val_oos]),
+                     "test_auroc": auroc(test_scores[~test_oos], test_scores[test_oos]),
+                     **_rates(test_scores < choice.threshold, test_correct, test_oos)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _frozen_encoder(args: argparse.Namespace, known: list[Example], oos_train: list[str], test_rows: list[Example],
+                    held: set[str], config: IntentTrainingConfig) -> int:
+    from sklearn.linear_model import LogisticRegression
+
+    from training.ml.intent.embed import embed_texts
+
+    before = machine()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    train_set, val_set = stratified_split(merge_oos(known, oos_train), val_fraction=config.val_fraction, seed=config.seed)
+    train_set = [ex for ex in train_set if ex.label != OOS_LABEL]
+    test = [Example(ex.text, OOS_LABEL if ex.label in held else ex.label) for ex in test_rows]
+    labels = sorted({ex.label for ex in train_set})
+    index = {label: i for i, label in enumerate(labels)}
+    vectors = embed_texts([ex.text for ex in train_set + val_set + test], max_length=config.max_length)
+    train_x, val_x, test_x = np.split(vectors, [len(train_set), len(train_set) + len(val_set)])
+    train_y = np.array([index[ex.label] for ex in train_set])
+    head = LogisticRegression(C=10.0, max_iter=2000).fit(train_x, train_y)
+    bank = OodBank.fit(train_x, train_y, len(labels))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+
+    def view(rows: list[Example], x: np.ndarray) -> tuple:
+        probs = head.predict_proba(x)
+        is_oos = np.array([ex.label == OOS_LABEL for ex in rows])
+        correct = (probs.argmax(axis=1) == np.array([index.get(ex.label, -1) for ex in rows])) & ~is_oos
+        return probs, x, is_oos, correct
+
+    val, tst = view(val_set, val_x), view(test, test_x)
+    results = {
+        "bench": "banking77_oos", "recipe": "frozen base encoder (all-MiniLM-L6-v2 mean pooling) + logistic regression",
+        "held_out_share": args.held_out, "held_out_intents": sorted(held), "n_known_intents": len(labels),
+        "per_class": args.per_class, "seed": args.seed, "n_train": len(train_set), "n_validation": len(val_set),
+        "n_test": len(test), "n_test_oos": int(tst[2].sum()), "train_wall_seconds": round(wall, 1),
+        "train_cpu_seconds": round(cpu, 1), "closed_set_test_accuracy_in_scope": float(tst[3][~tst[2]].mean()),
+        "methods": _compare(bank, val, tst, config.oos_keep_fraction), "machine_before": before, "machine_after": machine(),
+    }
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--held-out", type=float, default=0.25, help="share of the intents held out as out of scope")
@@ -56,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="IntentTrainingConfig field")
     parser.add_argument("--output", default="var/bench/banking77-oos")
     parser.add_argument("--json")
+    parser.add_argument("--frozen-encoder", action="store_true",
+                        help="no fine-tuning: base-encoder sentence vectors + logistic regression (the cheapest recipe)")
     args = parser.parse_args(argv)
     overrides = {name: json.loads(value) for name, _, value in (s.partition("=") for s in args.set)}
 
@@ -72,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         oos_train = random.Random(args.seed).sample(oos_train, min(len(oos_train), args.per_class * len(held)))
     config = IntentTrainingConfig.from_dict({**IntentTrainingConfig.defaults(), "train_oos_class": False,
                                              "ood_method": "auto", **overrides})
+    if args.frozen_encoder:
+        return _frozen_encoder(args, known, oos_train, test_rows, held, config)
     output = Path(args.output)
     shutil.rmtree(output, ignore_errors=True)
     before = machine()
@@ -96,19 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         correct = (probs.argmax(axis=1) == np.array([index.get(ex.label, -1) for ex in rows])) & ~is_oos
         return probs, vectors, is_oos, correct
 
-    val_probs, val_vectors, val_oos, val_correct = view(val_set)
-    test_probs, test_vectors, test_oos, test_correct = view(test)
-    rows = []
-    for method in candidate_methods():
-        val_scores = method.score(bank, val_vectors, val_probs.max(axis=1))
-        test_scores = method.score(bank, test_vectors, test_probs.max(axis=1))
-        choice = choose_threshold(val_scores, val_correct, np.zeros(len(val_set), bool), val_oos,
-                                  keep_fraction=config.oos_keep_fraction)
-        rows.append({"method": method.label, "threshold": choice.threshold,
-                     "validation_auroc": auroc(val_scores[~val_oos], val_scores[val_oos]),
-                     "test_auroc": auroc(test_scores[~test_oos], test_scores[test_oos]),
-                     **_rates(test_scores < choice.threshold, test_correct, test_oos)})
-        print(json.dumps(rows[-1]), flush=True)
+    val_view, test_view = view(val_set), view(test)
+    test_oos, test_correct = test_view[2], test_view[3]
+    rows = _compare(bank, val_view, test_view, config.oos_keep_fraction)
 
     served = load_classifier(output)
     predictions = served.predict([ex.text for ex in test])

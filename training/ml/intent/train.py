@@ -137,6 +137,19 @@ def _freeze_lower_layers(encoder: Any, n_layers: int) -> int:
     return n
 
 
+def _keep_lower_layers(encoder: Any, n_layers: int | None) -> int:
+    """Drop every transformer layer above the lowest ``n_layers`` (structured pruning); returns the layers kept."""
+    layers = getattr(getattr(encoder, "encoder", None), "layer", None)
+    if n_layers is None or layers is None:
+        return len(layers) if layers is not None else 0
+    if n_layers < len(layers):
+        import torch
+
+        encoder.encoder.layer = torch.nn.ModuleList(list(layers)[:n_layers])
+        encoder.config.num_hidden_layers = n_layers
+    return len(encoder.encoder.layer)
+
+
 def _optimizer(model: Any, config: IntentTrainingConfig) -> Any:
     import torch
 
@@ -320,6 +333,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
         labels.append(OOS_LABEL)
     index = {label: i for i, label in enumerate(labels)}
     model = build_model(job.encoder, len(labels), config.pooling, config.dropout).to(device)
+    encoder_layers = _keep_lower_layers(model.encoder, config.encoder_layers)
     frozen_layers = _freeze_lower_layers(model.encoder, config.freeze_layers)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     runner = _Runner(device=device, pad_id=pad_id, eval_batch_size=config.eval_batch_size, amp=amp)
@@ -441,6 +455,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "steps": total_steps,
             "epochs": epochs,
             "frozen_layers": frozen_layers,
+            "encoder_layers": encoder_layers,
         },
         "device": device,
         "mixed_precision": amp.name,
