@@ -76,7 +76,8 @@ def _variant(name: str, options: dict, texts: list[str], labels: list[int], n_la
     per_step = statistics.median(times[2:])
     return {"variant": name, "options": {**options, **({"pad_to": pad_to} if pad_to else {})},
             "seconds_per_step_median": round(per_step, 4),
-            "cpu_seconds_per_step_median": round(statistics.median(cpu_times[2:]), 4), "padded_tokens_per_step": statistics.mean(tokens[2:]),
+            "cpu_seconds_per_step_median": round(statistics.median(cpu_times[2:]), 4),
+            "padded_tokens_per_step": statistics.mean(tokens[2:]),
             "share_truncated": round(truncated, 4), "frozen_layers": frozen, "steps_timed": len(times) - 2,
             "load_avg": machine()["load_avg"]}
 

@@ -38,7 +38,8 @@ def test_freezing_and_layer_pruning_change_exactly_the_named_layers():
     _, encoder, _ = load_base(None)
     assert _keep_lower_layers(encoder, 4) == 4 and encoder.config.num_hidden_layers == 4
     assert _freeze_lower_layers(encoder, 2) == 2
-    trainable = {name.split(".")[2] for name, p in encoder.named_parameters() if p.requires_grad and name.startswith("encoder.layer")}
+    trainable = {name.split(".")[2] for name, p in encoder.named_parameters()
+                 if p.requires_grad and name.startswith("encoder.layer")}
     assert trainable == {"2", "3"}
     assert not any(p.requires_grad for p in encoder.embeddings.parameters())
 
