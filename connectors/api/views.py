@@ -27,13 +27,25 @@ from connectors.tasks import article_import_task
 from connectors.transcripts import transcripts_import
 from conversations.api.permissions import HasPerm
 from conversations.api.serializers import ErrorEnvelope
-from conversations.errors import InvalidMessage
+from conversations.errors import ChatError
 from conversations.services.messages import Exchange
+
+class UnusableEmail(ChatError):
+    """A mail that can never become a message (no sender, no text): answered with the code that stops the provider's
+    retries (Mailgun: 406 Not Acceptable; Postmark: 403)."""
+
+    code = "invalid_email"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 ERRORS = {400: OpenApiResponse(ErrorEnvelope, description="Invalid input"),
           401: OpenApiResponse(ErrorEnvelope, description="Not authenticated"),
           403: OpenApiResponse(ErrorEnvelope, description="Not allowed (for webhooks: the provider's signature or secret is wrong)"),
-          404: OpenApiResponse(ErrorEnvelope, description="Not found")}
+          404: OpenApiResponse(ErrorEnvelope, description="Not found"),
+          406: OpenApiResponse(ErrorEnvelope, description="A mail with no sender or no text (Mailgun does not retry it)")}
 IMPORT_ARTICLES = ["conversations.add_knowledgearticle", "conversations.change_knowledgearticle"]
 
 
@@ -58,7 +70,7 @@ class MailgunInbound(_Webhook):
     parser_classes = [parsers.FormParser, parsers.MultiPartParser]
 
     @extend_schema(summary="Inbound e-mail from a Mailgun route (forward(), fully parsed, signed)", request=None,
-                   responses={200: s.ReceivedOut, **_errors(400, 403)}, auth=[])
+                   responses={200: s.ReceivedOut, **_errors(403, 406)}, auth=[])
     def post(self, request: Request) -> Response:
         form = request.data
         if not mailgun_post_authentic(timestamp=form.get("timestamp"), token=form.get("token"), signature=form.get("signature")):
@@ -66,7 +78,7 @@ class MailgunInbound(_Webhook):
         try:
             mail = from_mailgun({k: form.get(k) for k in form if isinstance(form.get(k), str)})
         except EmailParseError as exc:
-            raise InvalidMessage(str(exc), code="invalid_email") from None
+            raise UnusableEmail(str(exc), status=status.HTTP_406_NOT_ACCEPTABLE) from None
         return _received(email_receive(mail=mail))
 
 
@@ -74,14 +86,14 @@ class PostmarkInbound(_Webhook):
     parser_classes = [parsers.JSONParser]
 
     @extend_schema(summary="Inbound e-mail from Postmark's inbound webhook (basic auth in the webhook URL)", request=None,
-                   responses={200: s.ReceivedOut, **_errors(400, 401)}, auth=[])
+                   responses={200: s.ReceivedOut, **_errors(400, 401, 403)}, auth=[])
     def post(self, request: Request) -> Response:
         if not postmark_post_authentic(authorization=request.headers.get("Authorization")):
             raise AuthenticationFailed("Postmark's basic-auth credentials are missing or wrong.")
         try:
             mail = from_postmark(request.data)
         except EmailParseError as exc:
-            raise InvalidMessage(str(exc), code="invalid_email") from None
+            raise UnusableEmail(str(exc), status=status.HTTP_403_FORBIDDEN) from None
         return _received(email_receive(mail=mail))
 
     def get_authenticate_header(self, request: Request) -> str:

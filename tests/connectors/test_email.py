@@ -265,3 +265,17 @@ def test_a_handoff_notice_and_the_agents_reply_go_out_by_smtp_in_the_thread(bot,
     sent = parsed(smtp.received[1][2])
     assert "Alice here" in sent.get_content() and sent["In-Reply-To"] == "<h1@mail.example.org>"
     assert sent["References"].split() == ["<h1@mail.example.org>", notice["Message-ID"]]
+
+
+@pytest.mark.django_db
+def test_a_mail_without_text_is_refused_with_the_code_that_stops_the_providers_retries(bot):
+    form = mailgun_form(text="", message_id="<empty@mail.example.org>")
+    form["body-plain"] = "> only a quoted line"
+    refused = APIClient().post(MAILGUN, form, format="multipart")
+    assert refused.status_code == 406 and refused.json()["error"]["code"] == "invalid_email"  # Mailgun: not retried
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Basic cG9zdG1hcms6czNjcmV0LWluYm91bmQ=")
+    payload = {**postmark_payload(text="", message_id="<pe@mail.example.org>"), "TextBody": "", "HtmlBody": ""}
+    refused = client.post(POSTMARK, payload, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "invalid_email"  # Postmark: not retried
+    assert not Conversation.objects.exists()
