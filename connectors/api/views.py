@@ -30,6 +30,7 @@ from conversations.api.serializers import ErrorEnvelope
 from conversations.errors import ChatError
 from conversations.services.messages import Exchange
 
+
 class UnusableEmail(ChatError):
     """A mail that can never become a message (no sender, no text): answered with the code that stops the provider's
     retries (Mailgun: 406 Not Acceptable; Postmark: 403)."""
