@@ -87,8 +87,14 @@ def _turn(line: int, row: dict) -> Turn:
         raise ValueError(f"role {role[:20]!r} is not one of customer, agent, bot")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("text is empty")
-    if "\x00" in text or len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise ValueError(f"text is longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters or holds NUL characters")
+    if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ValueError(f"text is longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters")
+    try:
+        (conversation_id + text).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text or conversation_id holds an unpaired surrogate") from None
+    if "\x00" in text or "\x00" in conversation_id:
+        raise ValueError("text or conversation_id holds NUL characters")
     if not conversation_id or len(conversation_id) > ID_MAX:
         raise ValueError(f"conversation_id must be 1 to {ID_MAX} characters")
     try:

@@ -21,6 +21,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+MESSAGE_ID_MAX = 255  # EmailMessageRef.mail_id; a longer one is replaced by a hash of the mail
 # "On Tue, 3 Mar 2026 at 10:00, Kestrel Bank <support@...> wrote:" and the quoted lines after it.
 ATTRIBUTION = re.compile(r"^\s*(On .{0,300}wrote:|-----\s*Original Message\s*-----)\s*$", re.IGNORECASE | re.MULTILINE)
 
@@ -98,12 +99,18 @@ def _fallback_id(*parts: str) -> str:
     return f"<{digest}@inbound.invalid>"
 
 
+def _storable(value: str) -> str:
+    # JSON can carry NUL characters and unpaired surrogates, which PostgreSQL text cannot hold.
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _finish(*, sender: str, subject: str, text: str, message_id: str, in_reply_to: list[str], references: list[str],
             provider: str) -> InboundEmail:
-    text = text.strip()
+    sender, text, subject, message_id = _storable(sender), _storable(text).strip(), _storable(subject), _storable(message_id)
+    in_reply_to, references = [_storable(i) for i in in_reply_to], [_storable(i) for i in references]
     if not text:
         raise EmailParseError("The e-mail has no text.")
-    ids = message_ids(message_id)
+    ids = [i for i in message_ids(message_id) if len(i) <= MESSAGE_ID_MAX]
     return InboundEmail(sender=sender, subject=" ".join(subject.split())[:255], text=text,
                         message_id=ids[0] if ids else _fallback_id(sender, subject, text),
                         in_reply_to=in_reply_to, references=references, provider=provider)

@@ -279,3 +279,12 @@ def test_a_mail_without_text_is_refused_with_the_code_that_stops_the_providers_r
     refused = client.post(POSTMARK, payload, format="json")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "invalid_email"  # Postmark: not retried
     assert not Conversation.objects.exists()
+
+
+def test_what_a_database_cannot_hold_is_cleaned_from_an_inbound_mail():
+    from connectors.email.parsing import from_postmark
+
+    mail = from_postmark({"FromFull": {"Email": CUSTOMER}, "Subject": "card \ud800 late\x00", "TextBody": "where is it\x00 \udfff",
+                          "Headers": [{"Name": "Message-ID", "Value": "<" + "x" * 300 + "@long.example>"}]})
+    assert "\x00" not in mail.subject + mail.text and mail.subject.encode() and mail.text.encode()
+    assert mail.message_id.endswith("@inbound.invalid>")  # too long for the thread's record: a hash of the mail instead

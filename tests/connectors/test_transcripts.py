@@ -122,3 +122,11 @@ def test_the_admin_upload_page_imports_for_staff_and_refuses_agents(staff_web, a
     assert agent_web.get("/admin/connectors/importedtranscript/upload/").status_code == 403
     response = staff_web.post("/admin/connectors/importedtranscript/upload/", {"file": SimpleUploadedFile("history.csv", CSV)})
     assert response.status_code == 302 and ImportedTranscript.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_text_a_database_cannot_hold_is_a_bad_line():
+    data = (json.dumps({"conversation_id": 1, "role": "customer", "text": "hi \ud800", "timestamp": 1}) + "\n").encode()
+    with pytest.raises(ImportFailed) as failure:
+        transcripts_import(name="s.jsonl", data=data)
+    assert failure.value.errors == ["line 1: text or conversation_id holds an unpaired surrogate"]
