@@ -111,6 +111,8 @@ def extract(*, name: str, data: bytes, content_type: str | None = None, url: str
     else:
         text = _decode(data).strip()
         title, body = _default_title(name), text
+    # A PDF's text layer can hold NUL characters and unpaired surrogates, which PostgreSQL text cannot.
+    title, body = (v.replace("\x00", "").encode("utf-8", "replace").decode("utf-8") for v in (title, body))
     first, _, rest = body.strip().partition("\n")
     if first.strip() == title.strip() and rest.strip():
         body = rest  # the page's own heading repeats the title
