@@ -45,7 +45,7 @@ CALLS = {
 }
 
 
-def make_objects(world) -> dict[str, object]:  # noqa: ANN001
+def make_objects(world) -> dict[str, object]:
     endpoint = webhook_endpoint_create(name="Existing", url=PUBLIC_URL, events=["conversation.created"], user=None)
     Intent.objects.create(name="card_status_check")
     action = bot_action_save(**{**ACTION_BODY, "intent": "card_status_check"})
