@@ -48,4 +48,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs run by `celery beat`.
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-pii": {"task": "conversations.tasks.purge_expired_pii", "schedule": 3600.0},
+    # Webhook deliveries whose queued message was lost (broker down when sent) go out again.
+    "requeue-stale-webhooks": {"task": "integrations.tasks.webhook_requeue_stale", "schedule": 300.0},
 }

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations import dispatch
@@ -180,3 +181,18 @@ def _endpoint_gave_up(endpoint: WebhookEndpoint, *, last_error: str) -> None:
         endpoint.deliveries.filter(status__in=[Status.PENDING, Status.RETRYING]).update(status=Status.CANCELLED, next_attempt_at=None)
         logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, endpoint.disabled_reason)
     endpoint.save(update_fields=fields)
+
+
+def webhook_deliveries_requeue_stale(*, older_than_s: float = 120.0) -> int:
+    """Queue again the deliveries whose message was lost (the broker was down when it was sent, or emptied):
+    pending ones created, and retrying ones due, more than ``older_than_s`` ago. A delivery already queued
+    may be sent twice; receivers ignore repeats by ``X-Chatbot-Delivery``. Returns how many were queued."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    stale = WebhookDelivery.objects.filter(endpoint__is_active=True).filter(
+        Q(status=Status.PENDING, created_at__lt=cutoff, last_attempt_at__isnull=True)
+        | Q(status=Status.PENDING, last_attempt_at__lt=cutoff)
+        | Q(status=Status.RETRYING, next_attempt_at__lt=cutoff))
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    for pk in ids:
+        dispatch.task_send(dispatch.WEBHOOK_DELIVER, pk)
+    return len(ids)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from celery import current_app
+from django.conf import settings
+from django.utils import timezone
 
 from conversations import services
 from conversations.models import Conversation
@@ -252,3 +255,18 @@ def test_the_task_is_registered_under_its_name_and_delivers(db, webhook_settings
     current_app.tasks[dispatch.WEBHOOK_DELIVER].apply(args=[delivery.pk])
     delivery.refresh_from_db()
     assert delivery.status == "succeeded" and len(receiver.requests) == 1
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_again_by_the_sweep(db, webhook_settings, receiver, worker):
+    endpoint = webhook_endpoint_create(name="x", url=receiver.url("/hook"), user=None, events=["conversation.created"])
+    receiver.routes["/hook"] = Reply(status=200)
+    old = timezone.now() - timedelta(minutes=10)
+    lost = WebhookDelivery.objects.create(endpoint=endpoint, event="conversation.created", payload={"event": "conversation.created"})
+    WebhookDelivery.objects.filter(pk=lost.pk).update(created_at=old)
+    fresh = WebhookDelivery.objects.create(endpoint=endpoint, event="conversation.created", payload={})
+    overdue = WebhookDelivery.objects.create(endpoint=endpoint, event="conversation.created", payload={}, status="retrying",
+                                             attempts=1, last_attempt_at=old, next_attempt_at=old)
+    assert current_app.tasks["integrations.tasks.webhook_requeue_stale"].apply().get() == 2
+    statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: "succeeded", fresh.pk: "pending", overdue.pk: "succeeded"}
+    assert "integrations.tasks.webhook_requeue_stale" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
