@@ -28,6 +28,7 @@ from integrations.models import ActionSession, BotAction
 MAX_RETRIES = 2
 # A question older than this is forgotten: a later message is a new request.
 SESSION_TTL = timedelta(minutes=30)
+# (A hand-off after the question forgets it too.)
 RETRY_PREFIX = "Sorry, that doesn't look right. "
 
 
@@ -39,6 +40,11 @@ def _match(pattern: str, text: str) -> str | None:
     return value.strip() or None
 
 
+def _handed_off_since(session: ActionSession) -> bool:
+    """People had the conversation after the question was asked: back with the bot, it is a new request."""
+    return Conversation.objects.filter(pk=session.conversation_id, escalated_at__gt=session.updated_at).exists()
+
+
 def _missing(action: BotAction, values: dict[str, str]) -> dict[str, str] | None:
     return next((spec for spec in action.parameters if spec["name"] not in values), None)
 
@@ -47,7 +53,7 @@ class BotActions:
     def respond(self, *, conversation: Conversation, text: str, classification: Classification) -> ActionReply | None:
         session = ActionSession.objects.select_related("action").filter(conversation=conversation).first()
         if session is not None:
-            if session.action.is_active and session.updated_at >= timezone.now() - SESSION_TTL:
+            if session.action.is_active and session.updated_at >= timezone.now() - SESSION_TTL and not _handed_off_since(session):
                 return self._answer(session, conversation=conversation, text=text)
             session.delete()
         if classification.out_of_scope or not classification.intent:

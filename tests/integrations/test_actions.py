@@ -182,3 +182,15 @@ def test_one_action_per_intent(db, definition, staff_api):
     assert staff_api.post("/api/v1/bot-actions/", definition, format="json").status_code == 201
     answer = staff_api.post("/api/v1/bot-actions/", definition, format="json")
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "intent_taken"
+
+
+def test_a_question_asked_before_a_hand_off_is_forgotten_back_with_the_bot(demo):
+    conversation = ConversationFactory()
+    _say(conversation, "Where is my card?")
+    _say(conversation, "I want a human")  # the keyword pipeline's request for a person: handed off
+    conversation.refresh_from_db()
+    assert conversation.status == "waiting_for_agent"
+    services.conversation_return_to_bot(conversation=Conversation.objects.get(pk=conversation.pk))
+    # Not taken as an answer to the old question (that would be "Sorry, that doesn't look right"): a new request.
+    reply = _say(conversation, "what about my card").reply
+    assert reply.text == PROMPT and ActionSession.objects.get(conversation=conversation).values == {}
