@@ -54,6 +54,8 @@ for line in lines:
     elif word == "ENV":
         for pair in shlex.split(rest):
             name, value = pair.split("=", 1)
+            if name == "PIP_NO_CACHE_DIR":
+                continue  # an image keeps no cache; the replay reuses pip's (no llama.cpp compile)
             if name in ("CHATBOT_VAR_DIR", "XDG_CACHE_HOME", "MPLCONFIGDIR"):
                 value = value.replace("/var/lib/chatbot", f"{work}/var")
             print(f"export {name}={shlex.quote(value) if '$' not in value else chr(34) + value + chr(34)}")
