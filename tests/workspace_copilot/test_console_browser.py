@@ -190,6 +190,15 @@ def test_the_console_summarises_drafts_counts_and_notifies(browser, server):
         expect(page).to_have_title(f"(1) {base_title}")
         page.wait_for_function("window.__notes.filter(n => n.title === 'New hand-off').length >= 2", timeout=WAIT_MS)
         _shot(page, "console-second-handoff")
+
+        # Reading the other one, the agent is told when a customer of theirs writes in the first.
+        other_row.click()
+        expect(page.locator("#transcript .msg-customer")).to_have_count(1, timeout=WAIT_MS)
+        expect(page).to_have_title(base_title)
+        customer.say("Are you still there?")
+        expect(row.locator(".unread-badge")).to_have_text("1", timeout=WAIT_MS)
+        expect(page).to_have_title(f"(1) {base_title}")
+        page.wait_for_function("window.__notes.some(n => n.title === 'New customer message')", timeout=WAIT_MS)
     finally:
         context.close()
 
