@@ -30,8 +30,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.responder.bandwidth import decode_bytes, measure_gemm, prefill_flops  # noqa: E402
-from bench.responder.prompts import DEFAULT_MODEL, MAX_PROMPT_TOKENS, grounded_inputs, resolve_model  # noqa: E402
+from bench.responder.bandwidth import decode_bytes, measure_gemm, prefill_flops
+from bench.responder.prompts import DEFAULT_MODEL, MAX_PROMPT_TOKENS, grounded_inputs, resolve_model
 
 CASES = ("fresh", "instructions", "passages")
 FOLLOW_UP = "And what if that does not work?"

@@ -34,3 +34,24 @@ def sentence_embedder() -> Any:
     from training.serving.answers import SentenceEmbedder
 
     return SentenceEmbedder(load_encoder(None))
+
+
+@pytest.fixture
+def served(settings, base_tokenizer, sentence_embedder):
+    """``served(url)`` installs the served pipeline (PII on) over the chat-completions server at ``url``."""
+    from conversations.bot.pipeline import Source
+    from tests.factories import IntentFactory, KnowledgeArticleFactory
+    from tests.responder_backend import served as pipeline
+
+    settings.PII_ANONYMIZE = True
+    settings.CHAT_PIPELINE_PROVIDER = pipeline.PROVIDER
+    intent = IntentFactory(name="card_arrival")
+    article = KnowledgeArticleFactory(slug="card-delivery", title="When will my card arrive?", body=pipeline.BODY,
+                                      intents=[intent])
+    source = Source(article_id=article.pk, title=article.title, url=article.url, score=0.9, passage=pipeline.BODY)
+
+    def install(url: str, **timeouts: float) -> None:
+        pipeline.install(url=url, tokenizer=base_tokenizer, embedder=sentence_embedder, source=source, **timeouts)
+
+    yield install
+    pipeline.uninstall()

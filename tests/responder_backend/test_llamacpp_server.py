@@ -83,6 +83,22 @@ def test_the_server_streams_a_reply_to_the_in_process_prompt(llama_server, train
     assert usage["prompt_tokens"] == len(expected)
 
 
+@pytest.mark.django_db
+def test_the_served_path_answers_through_the_real_server_with_pii_on(llama_server, served):
+    from conversations.models import HandoffReason
+    from tests.responder_backend.served import EMAIL, ask
+
+    _, url = llama_server
+    served(url, first_token_timeout=60.0, timeout=120.0)
+    conversation, reply = ask(f"When will my new card arrive? My email is {EMAIL}")
+    # A 6-step fine-tune rarely writes a supported sentence: the tier then gives the extractive answer or hands
+    # off as its rules say; what the server must never cause here is the error hand-off.
+    conversation.refresh_from_db()
+    assert conversation.handoff_reason != HandoffReason.ERROR, reply
+    assert all(EMAIL not in m.text for m in conversation.messages.all())
+    assert conversation.messages.count() == 2
+
+
 def test_a_slow_server_is_given_up_at_the_first_token_timeout(llama_server, trained_responder):
     _, url = llama_server
     remote = _responder(trained_responder.path, url, first_token_timeout=0.02)
