@@ -53,7 +53,9 @@ RUN apt-get update \
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY . .
+# Production settings refuse to load without a secret key and a PII vault key: throwaway ones, for this step only.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0000000000 DJANGO_ALLOWED_HOSTS=build \
+       PII_VAULT_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
        python manage.py collectstatic --noinput
 USER 10001:10001
 EXPOSE 8000
