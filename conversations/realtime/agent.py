@@ -72,9 +72,9 @@ class AgentConsumer(FrameConsumer):
         await self.accept()
         self.admitted = True
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
-        queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)()}
+        queue: QueueFrame = {"type": "queue", "conversations": await database_sync_to_async(selectors.console_queue)(),
+                             "unread": await self._unread(None)}
         await self.send_frame(queue)
-        await self._send_unread(None)
 
     async def _conversation(self, frame: AgentActionFrame | TypingFrame) -> Conversation:
         public_id = field_str(frame, "conversation")
@@ -89,9 +89,10 @@ class AgentConsumer(FrameConsumer):
             await self.channel_layer.group_discard(conversation_group(self.open_conversation), self.channel_name)
         self.open_conversation = conversation
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
-        await self.send_frame(await database_sync_to_async(self._transcript)(conversation))
         await database_sync_to_async(services.conversation_mark_read)(agent=self.user, conversation=conversation)
-        await self._send_unread([str(conversation.public_id)])
+        transcript = await database_sync_to_async(self._transcript)(conversation)
+        transcript["unread"] = await self._unread([str(conversation.public_id)])
+        await self.send_frame(transcript)
 
     def _transcript(self, conversation: Conversation) -> HistoryFrame:
         frame: HistoryFrame = {"type": "transcript", "conversation": selectors.console_summary(conversation),
@@ -168,11 +169,12 @@ class AgentConsumer(FrameConsumer):
         conversation = await self._conversation(frame)
         await database_sync_to_async(services.conversation_mark_read)(
             agent=self.user, conversation=conversation, up_to=field_int(frame, "message", required=False))
-        await self._send_unread([str(conversation.public_id)])
+        await self.send_frame(UnreadFrame(type="unread", conversations=await self._unread([str(conversation.public_id)])))
 
-    async def _send_unread(self, public_ids: list[str] | None) -> None:
-        counts = await database_sync_to_async(selectors.unread_counts)(self.user, public_ids)
-        await self.send_frame(UnreadFrame(type="unread", conversations=counts))
+    async def _unread(self, public_ids: list[str] | None) -> dict[str, dict]:
+        """This agent's unread counters (selectors.unread_counts), carried by the queue, transcript and
+        conversation frames, and by an unread frame answering a read frame."""
+        return await database_sync_to_async(selectors.unread_counts)(self.user, public_ids)
 
     # --- the agent workspace: notes, tags, transfer, availability ----------------------------------------
 
@@ -222,8 +224,8 @@ class AgentConsumer(FrameConsumer):
         return self.open_conversation is not None and str(self.open_conversation.public_id) == public_id
 
     async def console_changed(self, event: ConsoleEvent) -> None:
-        await self.send_frame(ConversationFrame(type="conversation", conversation=event["conversation"]))
-        await self._send_unread([event["conversation"]["id"]])
+        await self.send_frame(ConversationFrame(type="conversation", conversation=event["conversation"],
+                                                unread=await self._unread([event["conversation"]["id"]])))
 
     async def chat_message(self, event: MessageEvent) -> None:
         if self._is_open(event["conversation"]):

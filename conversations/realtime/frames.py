@@ -97,6 +97,7 @@ class HistoryFrame(TypedDict):
     type: Literal["history", "transcript"]
     conversation: ConversationPayload
     messages: list[MessagePayload]
+    unread: NotRequired[dict[str, dict]]  # agent socket: this agent's unread counters (docs/protocol.md)
 
 
 class AckFrame(TypedDict):
@@ -158,11 +159,13 @@ class RatedFrame(TypedDict):
 class QueueFrame(TypedDict):
     type: Literal["queue"]
     conversations: list[ConversationPayload]
+    unread: NotRequired[dict[str, dict]]  # agent socket: this agent's unread counters (docs/protocol.md)
 
 
 class ConversationFrame(TypedDict):
     type: Literal["conversation"]
     conversation: ConversationPayload
+    unread: NotRequired[dict[str, dict]]  # agent socket: this agent's unread counters (docs/protocol.md)
 
 
 class ErrorFrame(TypedDict):

@@ -41,15 +41,20 @@ async def test_bad_draft_frames_are_answered_and_nothing_is_stored(application, 
 
 async def test_unread_counts_rise_with_customer_messages_and_fall_when_opened(application, agent_cookie, bot, taken):
     public_id = str(taken.public_id)
-    async with agent_socket(application, agent_cookie) as (console, _):
-        initial = await next_frame(console, "unread")
-        assert initial["conversations"][public_id] == {"unread": 2, "mine": True, "waiting": False}
+    async with agent_socket(application, agent_cookie) as (console, queue):
+        assert queue["unread"][public_id] == {"unread": 2, "mine": True, "waiting": False}
         await database_sync_to_async(services.customer_message_receive)(conversation=taken, text="Are you still there?")
-        changed = await next_frame(console, "unread")
-        assert changed["conversations"] == {public_id: {"unread": 3, "mine": True, "waiting": False}}
+        changed = await next_frame(console, "conversation")
+        assert changed["unread"] == {public_id: {"unread": 3, "mine": True, "waiting": False}}
         await console.send_json_to({"type": "open", "conversation": public_id})
-        await next_frame(console, "transcript")
+        assert (await next_frame(console, "transcript"))["unread"][public_id]["unread"] == 0
+        await database_sync_to_async(services.customer_message_receive)(conversation=taken, text="Hello?")
+        assert (await next_frame(console, "conversation"))["unread"][public_id]["unread"] == 1
+        last = await database_sync_to_async(lambda: taken.messages.order_by("-id").first().pk)()
+        await console.send_json_to({"type": "read", "conversation": public_id, "message": last})
         assert (await next_frame(console, "unread"))["conversations"][public_id]["unread"] == 0
+        await console.send_json_to({"type": "read", "conversation": public_id, "message": "last"})
+        assert (await next_frame(console, "error"))["code"] == "missing_field"
 
 
 class SlowChunks:

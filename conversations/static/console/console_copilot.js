@@ -124,12 +124,7 @@
       const last = frame.messages.filter((m) => m.role !== "system").pop();
       if (last && last.role === "customer") latestCustomer.set(frame.conversation.id, last.id);
       else latestCustomer.delete(frame.conversation.id);
-      // Drafted once an unread frame says the agent has it (one follows the transcript, and each change).
-    },
-    unread(frame) {
-      Object.entries(frame.conversations).forEach(([id, row]) => { if (row.mine) mine.add(id); else mine.delete(id); });
-      const open = agentConsole().openId();
-      if (open && frame.conversations[open]) maybeDraft(open);
+      // Drafted once the counters say the agent has it (this frame's own, then each change's).
     },
     message(frame) {
       if (frame.message.role === "customer") {
@@ -153,7 +148,19 @@
     },
   };
 
-  document.addEventListener("console:frame", (event) => (ON_FRAME[event.detail.type] || (() => {}))(event.detail));
+  function applyUnread(rows) {
+    Object.entries(rows).forEach(([id, row]) => { if (row.mine) mine.add(id); else mine.delete(id); });
+    const open = agentConsole().openId();
+    if (open && rows[open]) maybeDraft(open);
+  }
+
+  document.addEventListener("console:frame", (event) => {
+    const frame = event.detail;
+    (ON_FRAME[frame.type] || (() => {}))(frame);
+    // Whose each conversation is comes with the counters on the queue, transcript, conversation and unread frames.
+    const rows = frame.type === "unread" ? frame.conversations : frame.unread;
+    if (rows) applyUnread(rows);
+  });
 
   $("draft-request").addEventListener("click", requestDraft);
   $("draft-cancel").addEventListener("click", () => {

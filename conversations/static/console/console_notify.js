@@ -1,6 +1,6 @@
 /*
- * Notifications in the agent console: unread counters per conversation (from the socket's "unread" frames,
- * which follow every change and every read), their total in the tab title ("(3) Agent console"), and, when
+ * Notifications in the agent console: unread counters per conversation (carried by the socket's queue,
+ * transcript and conversation frames, and by the unread frame that answers a read), their total in the tab title ("(3) Agent console"), and, when
  * the agent opted in, a desktop notification (the Notification API, permission asked on that click) and a
  * short sound for a new hand-off or a new customer message in one of the agent's conversations. The opt-ins
  * are remembered on the server (PATCH /api/v1/agents/me/notifications/). Reading: opening a conversation
@@ -84,15 +84,7 @@
         notify("New hand-off", c.last_message || "A customer is waiting for an agent.", c.id);
       }
     },
-    unread(frame) {
-      Object.entries(frame.conversations).forEach(([id, row]) => {
-        const before = unread.get(id);
-        unread.set(id, row);
-        const rose = before && row.unread > before.unread;
-        if (rose && row.mine && attentionNeeded(id)) notify("New customer message", "A customer wrote in one of your conversations.", id);
-      });
-      render();
-    },
+    unread(frame) { applyUnread(frame.conversations); },
     message(frame) {
       // Shown in the open conversation while the tab is visible: read.
       if (frame.message.role === "customer" && frame.conversation === agentConsole().openId() && !document.hidden) {
@@ -100,7 +92,22 @@
       }
     },
   };
-  document.addEventListener("console:frame", (event) => (ON_FRAME[event.detail.type] || (() => {}))(event.detail));
+  function applyUnread(rows) {
+    Object.entries(rows).forEach(([id, row]) => {
+      const before = unread.get(id);
+      unread.set(id, row);
+      const rose = before && row.unread > before.unread;
+      if (rose && row.mine && attentionNeeded(id)) notify("New customer message", "A customer wrote in one of your conversations.", id);
+    });
+    render();
+  }
+
+  document.addEventListener("console:frame", (event) => {
+    const frame = event.detail;
+    (ON_FRAME[frame.type] || (() => {}))(frame);
+    // The queue, transcript and conversation frames carry this agent's counters (docs/protocol.md).
+    if (frame.unread) applyUnread(frame.unread);
+  });
   document.addEventListener("visibilitychange", () => {
     const id = agentConsole().openId();
     if (!document.hidden && id && counts(id)) agentConsole().send({ type: "read", conversation: id });
