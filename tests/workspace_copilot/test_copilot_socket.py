@@ -3,6 +3,8 @@ the draft's outcome from the reply frame, and unread counts moved by messages an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -65,7 +67,7 @@ class SlowChunks:
     def __init__(self, chunks: list[str], pause_s: float) -> None:
         self.chunks, self.pause_s = chunks, pause_s
 
-    def generate(self, **inputs: object):  # noqa: ANN201
+    def generate(self, **inputs: object) -> Iterator[str]:
         import time
 
         for chunk in self.chunks:
