@@ -53,9 +53,19 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _spawn(sock: socket.socket, extra: list[str]) -> subprocess.Popen:
+def worker_env(workers: int, environ: dict[str, str] | os._Environ = os.environ) -> dict[str, str]:
+    """With a process per core, each process's math libraries get one thread (unless set): their own
+    per-core thread pools would put workers x cores threads on the cores and slow every one of them."""
+    env = dict(environ)
+    if workers > 1:
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env.setdefault(name, "1")
+    return env
+
+
+def _spawn(sock: socket.socket, extra: list[str], env: dict[str, str]) -> subprocess.Popen:
     command = [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), *extra, ASGI_APP]
-    return subprocess.Popen(command, pass_fds=(sock.fileno(),))
+    return subprocess.Popen(command, pass_fds=(sock.fileno(),), env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(reason, file=sys.stderr)
         return 2
     sock = _listen(args.host, args.port)
-    children = [_spawn(sock, args.daphne_args) for _ in range(workers)]
+    env = worker_env(workers)
+    children = [_spawn(sock, args.daphne_args, env) for _ in range(workers)]
     print(f"serving {ASGI_APP} on {args.host}:{args.port} with {workers} daphne worker(s): "
           f"pids {[c.pid for c in children]}", file=sys.stderr, flush=True)
     stopping = False
@@ -90,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             if child.poll() is not None and not stopping:
                 print(f"worker {child.pid} exited with {child.returncode}; starting another", file=sys.stderr, flush=True)
                 time.sleep(RESTART_PAUSE_S)
-                children[i] = _spawn(sock, args.daphne_args)
+                children[i] = _spawn(sock, args.daphne_args, env)
         time.sleep(0.2)
     for child in children:
         try:

@@ -199,7 +199,7 @@ def main() -> None:
     backend += "redis" if os.environ.get("REDIS_URL") else "in-memory layer"
     info = {"pipeline": args.pipeline, "backend": backend, "pii": args.pii, "runs": args.runs, "messages": args.messages,
             "think_s": args.think, "daphnes": args.daphnes, "reply_workers": args.workers, "machine": machine(),
-            "web_workers": args.web_workers, "shape": args.shape, "spread_s": args.spread if args.shape == "paced" else 0,
+            "web_workers": args.web_workers, "shape": args.shape, "spread_s": args.spread if args.shape != "all-at-once" else 0,
             "think_min_s": args.think_min,
             "note": "measured on a shared machine (see load_average): figures are upper bounds on latency, lower bounds on throughput"}
     print(f"load benchmark: {info}", file=sys.stderr, flush=True)

@@ -112,3 +112,11 @@ def test_the_workers_serve_the_configured_asgi_application():
     from chatbot.serve import ASGI_APP
 
     assert ASGI_APP == settings.ASGI_APPLICATION.replace(".application", ":application")
+
+
+def test_each_of_several_workers_gets_one_math_thread_unless_told_otherwise():
+    from chatbot.serve import worker_env
+
+    assert worker_env(2, {})["OMP_NUM_THREADS"] == "1"
+    assert worker_env(2, {"OMP_NUM_THREADS": "2"})["OMP_NUM_THREADS"] == "2"
+    assert "OMP_NUM_THREADS" not in worker_env(1, {})
