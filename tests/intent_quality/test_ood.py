@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from training.ml.intent import Example, IntentTrainingConfig, OnnxIntentClassifier, load_classifier, train  # noqa: E402
 from training.ml.intent.calibrate import softmax  # noqa: E402
-from training.ml.intent.ood import OodBank, OodMethod, auroc  # noqa: E402
+from training.ml.intent.ood import OodBank, OodMethod, auroc, in_scope_top_probability  # noqa: E402
 from training.ml.intent.predict import BaseIntentClassifier  # noqa: E402
 
 CARD = ["where is my new card", "my card has not arrived", "card still not delivered", "when will my card come",
@@ -58,7 +58,7 @@ def knn_artifact(tmp_path_factory):
 def _expected_oos(classifier: BaseIntentClassifier, texts: list[str]) -> list[bool]:
     logits, vectors = classifier.logits_and_vectors(texts)
     method, threshold, bank = classifier.ood
-    scores = method.score(bank, vectors, softmax(logits, classifier.temperature).max(axis=1))
+    scores = method.score(bank, vectors, in_scope_top_probability(softmax(logits, classifier.temperature), classifier.labels))
     best = [classifier.labels[i] for i in logits.argmax(axis=1)]
     return [b == "oos" or s < threshold for b, s in zip(best, scores, strict=True)]
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from training.ml.intent.calibrate import choose_threshold
+from training.ml.intent.data import OOS_LABEL
 
 OOD_DIR = "ood"
 BANK_FILE = "bank.npy"
@@ -27,6 +28,13 @@ MEANS_FILE = "means.npy"
 PRECISION_FILE = "precision.npy"
 KNN_KS = (1, 5, 10)
 KNN_WEIGHTS = (0.5, 1.0, 2.0)
+
+
+def in_scope_top_probability(probs: np.ndarray, labels: list[str]) -> np.ndarray:
+    """The best in-scope label's probability: a learned ``oos`` class must not make an out-of-scope
+    message look confident (its own top probability would be high)."""
+    keep = [i for i, label in enumerate(labels) if label != OOS_LABEL]
+    return np.asarray(probs)[:, keep].max(axis=1)
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
@@ -161,5 +169,6 @@ def ood_choose(
         scores[method.label] = s
         aurocs[method.label] = auroc(s[~is_oos], s[is_oos]) if is_oos.any() else float("nan")
     best = max(methods, key=lambda m: (np.nan_to_num(aurocs[m.label], nan=-1.0), m.name == "msp"))
-    choice = choose_threshold(scores[best.label], correct, oos_pred, is_oos, keep_fraction=keep_fraction)
+    choice = choose_threshold(scores[best.label], correct, oos_pred, is_oos, keep_fraction=keep_fraction,
+                              max_handoff=1.0 - keep_fraction)
     return OodChoice(best, choice.threshold, choice.criterion + f"; method {best.label} by validation AUROC", aurocs)

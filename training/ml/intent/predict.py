@@ -14,7 +14,7 @@ import numpy as np
 from training.ml.common.errors import ArtifactError
 from training.ml.intent.artifact import read_artifact_meta
 from training.ml.intent.calibrate import softmax
-from training.ml.intent.ood import OodBank, OodMethod
+from training.ml.intent.ood import OodBank, OodMethod, in_scope_top_probability
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class BaseIntentClassifier(ABC):
         method, _, bank = self.ood
         if vectors is None:
             raise ArtifactError(f"{self.path}: this back-end gives no sentence vectors for the {method.label} score")
-        scores = method.score(bank, vectors, softmax(logits, self.temperature).max(axis=1))
+        scores = method.score(bank, vectors, in_scope_top_probability(softmax(logits, self.temperature), self.labels))
         return self.predictions_from_logits(logits, ood_scores=scores)
 
     def predict_one(self, text: str) -> Prediction:

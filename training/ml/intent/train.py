@@ -33,7 +33,7 @@ from training.ml.intent.data import (
 )
 from training.ml.intent.export import export_onnx
 from training.ml.intent.model import build_model, load_base, save_model
-from training.ml.intent.ood import OodBank, ood_choose
+from training.ml.intent.ood import OodBank, in_scope_top_probability, ood_choose
 
 logger = logging.getLogger(__name__)
 
@@ -191,10 +191,11 @@ def _validation_metrics(
     temperature = fit_temperature(logits[known], targets[known])
     probs = softmax(logits, temperature)
     top = probs.argmax(axis=1)
-    scores = probs.max(axis=1)
+    scores = in_scope_top_probability(probs, labels)
     correct = (top == targets) & ~is_oos
     oos_pred = np.array([labels[i] == OOS_LABEL for i in top])
-    choice = choose_threshold(scores, correct, oos_pred, is_oos, keep_fraction=config.oos_keep_fraction)
+    choice = choose_threshold(scores, correct, oos_pred, is_oos, keep_fraction=config.oos_keep_fraction,
+                              max_handoff=1.0 - config.oos_keep_fraction)
     in_scope = ~is_oos
     metrics: dict[str, Any] = {
         "n_validation": len(val),
@@ -240,7 +241,7 @@ def _ood_section(
     _, train_vectors = runner.logits_and_vectors(model, [ids for ids, keep in zip(train_ids, in_scope_rows,
                                                                                    strict=True) if keep])
     bank = OodBank.fit(train_vectors, train_y[in_scope_rows], len(labels))
-    choice = ood_choose(bank, val_vectors, probs.max(axis=1), correct=(top == targets) & ~is_oos,
+    choice = ood_choose(bank, val_vectors, in_scope_top_probability(probs, labels), correct=(top == targets) & ~is_oos,
                         oos_pred=np.array([labels[i] == OOS_LABEL for i in top]), is_oos=is_oos,
                         keep_fraction=job.config.oos_keep_fraction, only=None if method == "auto" else method)
     files = bank.save(folder) if choice.method.name != "msp" else None
