@@ -12,8 +12,9 @@ import pytest
 
 from conversations import selectors, services
 from conversations.demo import demo_data_load
-from conversations.models import DraftSuggestion, KnowledgeArticle
+from conversations.models import Conversation, DraftSuggestion, KnowledgeArticle, Message
 from tests.ml.conftest import dataset, trained  # noqa: F401 - the session's small real intent model
+from training.insights.report import report_period, unanswered_report
 from training.models import ModelVersion
 from training.registry import versions as registry
 from training.registry.runs import StartTraining, run_execute
@@ -82,3 +83,15 @@ def test_a_draft_on_the_served_path_is_grounded_cited_and_anonymized(served, age
 
     services.agent_message_post(conversation=conversation, agent=agent, text=draft.text, draft=draft.pk)
     assert DraftSuggestion.objects.get(pk=draft.pk).outcome == DraftSuggestion.Outcome.SENT_UNCHANGED
+
+    # The content-gaps report over the served index: its encoder clusters, its search names the nearest article.
+    for text in ("Do you offer pet insurance?", "Can I insure my dog with you?"):
+        gap = Conversation.objects.create(status=Conversation.Status.WAITING_FOR_AGENT, handoff_reason="nothing_relevant")
+        asked = Message.objects.create(conversation=gap, role="customer", text=text)
+        Message.objects.create(conversation=gap, role="system", text="Passing you on.", reply_to=asked, handoff_reason="nothing_relevant")
+    report = unanswered_report(period=report_period())
+    assert report.index_version == index.version and report.questions >= 2
+    pets = next(c for c in report.clusters if any("insur" in q.text for q in c.examples))
+    assert pets.size == 2 and pets.nearest is not None and pets.nearest.title in set(KnowledgeArticle.objects.values_list("title", flat=True))
+    assert 0.0 <= pets.nearest.score < 1.0
+
