@@ -61,11 +61,11 @@ def main(repeats: int = 3) -> None:
     import django
 
     django.setup()
+    from bench.live.run import QUESTIONS
     from conversations.bot import pipeline as pipeline_module
     from conversations.bot.scrubber import ReplyScrubber
     from conversations.models import Conversation
     from conversations.services import messages
-    from bench.live.run import QUESTIONS
 
     clock = _Clock()
     real_load = pipeline_module.pipeline_load

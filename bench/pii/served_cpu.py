@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 if profiler:
                     profiler.disable()
                 passes.append(stages)
-            med = lambda f: round(statistics.median(f(p) for p in passes), 2)  # noqa: E731
+            med = lambda f, passes=passes: round(statistics.median(f(p) for p in passes), 2)  # noqa: E731
             result["chunking"][mode] = {
                 "cpu_ms_per_message_p50": med(lambda p: statistics.median(s.total_ms for s in p)),
                 "cpu_ms_per_message_p95": med(lambda p: _percentile([s.total_ms for s in p], 0.95)),

@@ -9,11 +9,13 @@ stall every socket of the process for its whole duration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
 
-from tests.live.conftest import (  # noqa: F401 - fixtures
+from tests.factories import ConversationFactory
+from tests.live.conftest import (  # noqa: F401
     app_data_restored,
     application,
     conversation,
@@ -23,14 +25,13 @@ from tests.live.conftest import (  # noqa: F401 - fixtures
     live_settings,
     reply_workers,
 )
-from tests.factories import ConversationFactory
 from tests.scale.cpu_pipeline import BURN_S, PROVIDER
 
 pytestmark = [pytest.mark.asyncio, *live_db]
 MAX_LAG_S = BURN_S  # one step on the loop would stall it at least this long
 
 
-async def test_replies_burning_cpu_leave_the_event_loop_free(application, conversation, settings):
+async def test_replies_burning_cpu_leave_the_event_loop_free(application, conversation, settings):  # noqa: F811 - fixtures
     settings.CHAT_PIPELINE_PROVIDER = PROVIDER
     from channels.db import database_sync_to_async
 
@@ -44,17 +45,18 @@ async def test_replies_burning_cpu_leave_the_event_loop_free(application, conver
             await asyncio.sleep(0.01)
             lags.append(time.perf_counter() - before - 0.01)
 
-    async def ask(conv) -> list[dict]:  # noqa: ANN001
-        async with customer_socket(application, conv) as (socket, _):
-            await socket.send_json_to({"type": "message", "text": "When will my card arrive?", "client_message_id": "c1"})
-            return await frames_until(socket, "reply_end", timeout=60)
+    async def ask(socket) -> list[dict]:
+        await socket.send_json_to({"type": "message", "text": "When will my card arrive?", "client_message_id": "c1"})
+        return await frames_until(socket, "reply_end", timeout=60)
 
-    tick = asyncio.ensure_future(ticker())
-    started = time.perf_counter()
-    frames = await asyncio.gather(*(ask(c) for c in [conversation, *others]))
-    busy = time.perf_counter() - started
-    done.set()
-    await tick
+    async with contextlib.AsyncExitStack() as sockets:  # all connected before any reply burns CPU
+        opened = [(await sockets.enter_async_context(customer_socket(application, c)))[0] for c in [conversation, *others]]
+        tick = asyncio.ensure_future(ticker())
+        started = time.perf_counter()
+        frames = await asyncio.gather(*(ask(s) for s in opened))
+        busy = time.perf_counter() - started
+        done.set()
+        await tick
     assert all(f[-1]["type"] == "reply_end" and f[-1]["text"].endswith("[1].") for f in frames)
     assert busy > 2 * BURN_S  # the replies did burn CPU while the ticker ran
     assert max(lags) < MAX_LAG_S, f"event loop stalled {max(lags):.3f} s"

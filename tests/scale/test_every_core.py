@@ -49,7 +49,7 @@ def two_workers(tmp_path, monkeypatch) -> Iterator[tuple[Stack, str, subprocess.
     env = {"CHAT_PIPELINE_PROVIDER": "tests.live.pipelines.streaming_pipeline", "LIVE_TOKEN_DELAY_S": "0.05"}
     with stack(tmp_path, ROOT / "var" / "test-live", **env) as running:
         port = free_port()
-        log = open(running.log_dir / "serve.log", "w")  # noqa: SIM115 - closed below
+        log = open(running.log_dir / "serve.log", "w")
         server = subprocess.Popen([sys.executable, "-m", "chatbot.serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
                                   cwd=ROOT, env=running.env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from conversations.models import Message
-from tests.live.conftest import (  # noqa: F401 - fixtures
+from tests.live.conftest import (  # noqa: F401
     app_data_restored,
     application,
     conversation,
@@ -25,7 +25,7 @@ from tests.live.conftest import (  # noqa: F401 - fixtures
 pytestmark = [pytest.mark.asyncio, *live_db]
 
 
-async def test_connecting_answers_a_message_its_dead_process_never_answered(application, conversation, settings):
+async def test_connecting_answers_a_message_its_dead_process_never_answered(application, conversation, settings):  # noqa: F811
     settings.CHAT_ANSWER_LEASE_S = 1
     message = await database_sync_to_async(Message.objects.create)(
         conversation=conversation, role=Message.Role.CUSTOMER, text="When will my new card arrive?", client_message_id="lost-1",
