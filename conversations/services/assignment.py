@@ -64,7 +64,7 @@ def conversation_transfer(*, conversation: Conversation, to_agent: AbstractBaseU
     if to_agent is not None and (not to_agent.is_active or not to_agent.has_perm(AGENT_PERMISSION)):
         raise UnknownAgent(f"{to_agent.get_username()} is not an agent.")
     with transaction.atomic():
-        locked = Conversation.objects.select_for_update().select_related("assigned_agent").get(pk=conversation.pk)
+        locked = Conversation.objects.select_for_update(of=("self",)).select_related("assigned_agent").get(pk=conversation.pk)
         if locked.status not in (Status.WAITING_FOR_AGENT, Status.WITH_AGENT):
             raise InvalidTransition(f"Only a conversation waiting for or with an agent can be transferred; this one is "
                                     f"{locked.get_status_display().lower()}.")
