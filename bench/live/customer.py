@@ -101,9 +101,10 @@ class Customer:
             try:
                 await self.connect()
                 return
-            except LOST:
+            except LOST as exc:
                 if time.monotonic() + delay > deadline:
-                    raise
+                    # Out of time, like any other unanswered message: the caller sees one kind of failure.
+                    raise TimeoutError(f"{self.name}: could not reconnect in time ({exc})") from exc
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
                 delay = min(delay * 2, 5.0)
 
