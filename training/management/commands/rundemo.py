@@ -57,6 +57,8 @@ class Command(BaseCommand):
             f"\nThe platform is running at http://{host}:{port}/  (admin: http://{host}:{port}/admin/, "
             f"API docs: http://{host}:{port}/api/docs/; database: {database}). Press Ctrl-C to stop.\n"
         ))
+        # `kill` (SIGTERM) stops the children too, as Ctrl-C does, instead of leaving them running.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -105,3 +107,7 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
