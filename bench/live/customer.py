@@ -121,6 +121,7 @@ class Customer:
             seen.append(reply_id)
         for client_id, message_id in self.acked.items():
             if message_id == reply_to and client_id in self.timings:
+                self.pending.pop(client_id, None)  # answered, so stored: a resend kept for it is no longer needed
                 timing = self.timings[client_id]
                 timing.replied = True
                 timing.done = timing.done or time.perf_counter()

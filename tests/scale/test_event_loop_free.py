@@ -32,6 +32,9 @@ MAX_LAG_S = BURN_S  # one step on the loop would stall it at least this long
 
 
 async def test_replies_burning_cpu_leave_the_event_loop_free(application, conversation, settings):  # noqa: F811 - fixtures
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        # Three reply threads store at once; SQLite's shared in-memory test database answers "table is locked".
+        pytest.skip("three replies written at once need a server database (CI runs this on PostgreSQL)")
     settings.CHAT_PIPELINE_PROVIDER = PROVIDER
     from channels.db import database_sync_to_async
 
