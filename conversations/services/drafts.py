@@ -22,11 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.bot.pipeline import Decision, HandoffReason, Turn, draft_pipeline_load
-from conversations.bot.scrubber import ReplyScrubber
 from conversations.errors import ChatError, InvalidTransition
 from conversations.models import Conversation, DraftSuggestion, Message
-from conversations.pii_engine import pii_spans
-from conversations.privacy import anonymize_text, is_published_text
+from conversations.services.messages import reply_scrubber
 
 logger = logging.getLogger(__name__)
 Outcome = DraftSuggestion.Outcome
@@ -114,8 +112,7 @@ def draft_create(*, conversation: Conversation, agent: AbstractBaseUser, on_toke
 
 def _collect(decision: Decision, conversation: Conversation, on_token: Callable[[str], None] | None,
              cancelled: threading.Event | None) -> tuple[str, bool]:
-    scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
-                             is_public=lambda text: is_published_text(text))
+    scrubber = reply_scrubber(conversation=conversation)
     chunks = decision.chunks
     try:
         for chunk in itertools.chain(chunks, [None]):

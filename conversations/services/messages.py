@@ -253,13 +253,18 @@ def _bot_answer(conversation: Conversation, message: Message, on_token: Callable
         return reply
 
 
+def reply_scrubber(*, conversation: Conversation) -> ReplyScrubber:
+    """The scrubber of one bot reply (or an agent's draft) in ``conversation``: the published articles read once."""
+    is_published = published_text_checker()
+    # Privacy is entered from this write, never from the scrubber (docs/architecture.md: one door per file on the path).
+    return ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
+                         is_public=lambda text: is_published(text))
+
+
 def _collect(decision: Decision, on_token: Callable[[str], None] | None, conversation: Conversation,
              message: Message | None = None) -> str:
     renew = time.monotonic() + settings.CHAT_ANSWER_LEASE_S / 3
-    is_published = published_text_checker()
-    # Privacy is entered from this write, never from the scrubber (docs/architecture.md: one door per file on the path).
-    scrubber = ReplyScrubber(detect=pii_spans, anonymize=lambda text: anonymize_text(text, conversation=conversation, source="bot"),
-                             is_public=lambda text: is_published(text))
+    scrubber = reply_scrubber(conversation=conversation)
     for chunk in itertools.chain(decision.chunks, [None]):
         safe = scrubber.finish() if chunk is None else scrubber.feed(chunk)
         if safe and on_token is not None:
