@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from training.ml.intent import IntentTrainingConfig  # noqa: E402
 from training.ml.intent.model import load_base  # noqa: E402
-from training.ml.intent.train import _batches, _freeze_lower_layers, _keep_lower_layers  # noqa: E402
+from training.ml.intent.train import _batches, _freeze_lower_layers, _keep_lower_layers, _schedule  # noqa: E402
 
 
 def _padded(batches: list[list[int]], lengths: list[int]) -> int:
@@ -51,3 +51,24 @@ def test_bad_lever_values_are_refused():
         IntentTrainingConfig(encoder_layers=0)
     with pytest.raises(ValueError, match="ood_method"):
         IntentTrainingConfig(ood_method="energy")
+    with pytest.raises(ValueError, match="lr_schedule"):
+        IntentTrainingConfig(lr_schedule="step")
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine"])
+def test_schedules_warm_up_then_decay_to_zero(shape):
+    import torch
+
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=1.0)
+    scheduler = _schedule(optimizer, warmup_steps=10, total_steps=110, shape=shape)
+    rates = []
+    for _ in range(110):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert rates[:10] == sorted(rates[:10]) and rates[9] == pytest.approx(1.0)
+    assert rates[10:] == sorted(rates[10:], reverse=True) and rates[-1] <= 0.0101
+    midway = rates[60]  # half-way through the decay: linear 0.5, cosine 0.5 too, but cosine stays higher before it
+    assert midway == pytest.approx(0.5, abs=0.01)
+    assert (rates[35] > 0.8) == (shape == "cosine")

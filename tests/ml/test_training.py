@@ -150,3 +150,13 @@ def test_copy_of_artifact_predicts_the_same(trained, tmp_path: Path) -> None:
     a = IntentClassifier.load(trained.path).predict_one("I forgot my password")
     b = IntentClassifier.load(copy).predict_one("I forgot my password")
     assert a == b
+
+
+def test_final_fit_trains_on_the_validation_rows_and_says_so(tmp_path: Path, dataset) -> None:
+    config = IntentTrainingConfig(epochs=1, min_steps=0, max_length=16, val_fraction=0.2, encoder_layers=1,
+                                  export_onnx=False, ood_method="msp", fit_validation_rows=True,
+                                  lr_schedule="cosine")
+    meta = train(dataset.train, tmp_path / "out", config).meta
+    assert meta["data"]["n_train"] == meta["data"]["n_examples"]  # every row trained, validation included
+    assert meta["data"]["n_validation"] > 0 and meta["data"]["validation_seen_in_training"] is True
+    assert meta["hyperparameters"]["lr_schedule"] == "cosine"

@@ -10,6 +10,7 @@ from training.ml.common.device import VALID_DEVICES
 
 Pooling = Literal["mean", "cls"]
 OOD_METHODS = ("auto", "msp", "knn", "mahalanobis")
+LR_SCHEDULES = ("linear", "cosine")
 
 
 def _opt(default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse's name
@@ -39,7 +40,8 @@ class IntentTrainingConfig(ConfigDict):
     head_learning_rate: float = _opt(
         1e-3, "Peak AdamW learning rate of the freshly initialised classification layer."
     )
-    warmup_ratio: float = _opt(0.1, "Fraction of the steps with a linear learning-rate warm-up (then linear decay).")
+    warmup_ratio: float = _opt(0.1, "Fraction of the steps with a linear learning-rate warm-up (then the decay).")
+    lr_schedule: str = _opt("linear", "Learning-rate decay after the warm-up: 'linear' or 'cosine' (both end at zero).")
     weight_decay: float = _opt(0.01, "AdamW weight decay (not applied to biases and LayerNorm).")
     dropout: float = _opt(0.1, "Dropout before the classification layer.")
     label_smoothing: float = _opt(0.0, "Cross-entropy label smoothing (0 disables).")
@@ -94,6 +96,12 @@ class IntentTrainingConfig(ConfigDict):
         "distance scores on the sentence vectors (kNN cosine, Mahalanobis, kNN + probability) and serve the best "
         "validation AUROC; without them, the probability. 'msp', 'knn' (k=5) or 'mahalanobis' force one.",
     )
+    fit_validation_rows: bool = _opt(
+        False,
+        "Final fit: also train on the validation split once hyper-parameters are chosen (every row trains). "
+        "Calibration, the out-of-scope score and the int8 check still use that split, but it was seen in "
+        "training, so its figures are optimistic (the version's metrics say so).",
+    )
     drop_conflicts: bool = _opt(
         True,
         "Texts that carry two labels are dropped (and named in the run's report) instead of refusing to train; "
@@ -112,6 +120,8 @@ class IntentTrainingConfig(ConfigDict):
             not isinstance(self.encoder_layers, int) or isinstance(self.encoder_layers, bool) or self.encoder_layers < 1
         ):
             problems.append(f"encoder_layers must be None or an integer >= 1, got {self.encoder_layers!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            problems.append(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.ood_method not in OOD_METHODS:
             problems.append(f"ood_method must be one of {', '.join(OOD_METHODS)}, got {self.ood_method!r}")
         if not isinstance(self.freeze_layers, int) or isinstance(self.freeze_layers, bool) or self.freeze_layers < 0:

@@ -166,13 +166,14 @@ def _optimizer(model: Any, config: IntentTrainingConfig) -> Any:
     return torch.optim.AdamW(groups)
 
 
-def _linear_schedule(optimizer: Any, warmup_steps: int, total_steps: int) -> Any:
+def _schedule(optimizer: Any, warmup_steps: int, total_steps: int, shape: str) -> Any:
     import torch
 
     def factor(step: int) -> float:
         if step < warmup_steps:
             return (step + 1) / max(1, warmup_steps)
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+        done = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+        return 0.5 * (1.0 + math.cos(math.pi * done)) if shape == "cosine" else 1.0 - done
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
@@ -273,6 +274,8 @@ def train(
             logger.warning("dropped %d text(s) that carry two labels: %s", len(dropped), [d["text"] for d in dropped[:5]])
     validate_examples(all_examples)
     train_set, val_set = stratified_split(all_examples, val_fraction=config.val_fraction, seed=config.seed)
+    if config.fit_validation_rows:
+        train_set = train_set + val_set
     if not config.train_oos_class:
         train_set = [ex for ex in train_set if ex.label != OOS_LABEL]
     device = resolve_device(config.device)
@@ -348,7 +351,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
     total_steps = steps_per_epoch * epochs
     optimizer = _optimizer(model, config)
-    scheduler = _linear_schedule(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    scheduler = _schedule(optimizer, int(config.warmup_ratio * total_steps), total_steps, config.lr_schedule)
     scaler = amp.grad_scaler()
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     generator = torch.Generator().manual_seed(config.seed)
@@ -445,6 +448,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "n_oos": n_oos,
             "n_train": len(train_set),
             "n_validation": len(val_set),
+            "validation_seen_in_training": job.config.fit_validation_rows,
             "n_labels": len(labels),
             "dropped_conflicts": job.dropped_conflicts,
         },
