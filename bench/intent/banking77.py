@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     parser.add_argument("--warmup", type=float, default=defaults.warmup_ratio)
     parser.add_argument("--freeze-layers", type=int, default=defaults.freeze_layers)
+    parser.add_argument("--encoder-layers", type=int, default=None, help="keep only the lowest N encoder layers")
     parser.add_argument(
         "--all-train", action="store_true",
         help="final fit: also train on the validation split (choose hyper-parameters without this flag)",
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         label_smoothing=args.label_smoothing,
         warmup_ratio=args.warmup,
         freeze_layers=args.freeze_layers,
+        encoder_layers=args.encoder_layers,
         fit_validation_rows=args.all_train,
         validate_every_epoch=not args.all_train,  # the split is trained on: per-epoch figures would mislead
         device=args.device,

@@ -1,4 +1,4 @@
-"""Compression of the demo intent model: accuracy against latency and size, one table.
+"""Compression of an intent model: accuracy against latency and size, one table.
 
 Each artifact (e.g. the 6-layer model and one fine-tuned with ``encoder_layers=4``) is served as ONNX
 fp32 and int8 (post-training dynamic quantisation); all variants run in one process on one
@@ -6,6 +6,9 @@ thread, interleaved round by round so load from other sessions hits them alike.
 
     nice -n 10 .venv/bin/python -m bench.intent.compress --artifact 6-layer=var/bench/demo-intent-fast \
         --artifact 4-layer=var/bench/demo-intent-4l --json bench/results/intent/demo_compression.json
+    # Banking77 artifacts (bench.intent.banking77), scored on test.csv:
+    nice -n 10 .venv/bin/python -m bench.intent.compress --dataset banking77 --artifact 6-layer=var/bench/b77-final-s1 \
+        --artifact 4-layer=var/bench/b77-4layers-s1 --json bench/results/intent/banking77_compression.json
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.intent.banking77 import DATA_DIR  # noqa: E402
 from bench.intent.common import machine  # noqa: E402
 from training.intent.frozen import frozen_demo_load  # noqa: E402
-from training.ml.intent import OnnxIntentClassifier, read_artifact_meta  # noqa: E402
+from training.ml.intent import OnnxIntentClassifier, load_csv, read_artifact_meta  # noqa: E402
 from training.ml.intent.artifact import VALIDATION_FILE, read_examples  # noqa: E402
 
 
@@ -39,9 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifact", action="append", required=True, metavar="NAME=FOLDER")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--messages", type=int, default=100)
+    parser.add_argument("--dataset", choices=["demo", "banking77"], default="demo",
+                        help="'demo': the frozen demo phrasings; 'banking77': its test.csv")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    frozen = frozen_demo_load()
+    demo = args.dataset == "demo"
+    frozen = frozen_demo_load() if demo else load_csv(DATA_DIR / "test.csv", label_column="category")
+    held_out_key = "frozen_accuracy" if demo else "test_accuracy"
     variants: dict[str, tuple[OnnxIntentClassifier, dict]] = {}
     for item in args.artifact:
         name, _, folder = item.partition("=")
@@ -53,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             variants[f"{name} {precision}"] = (clf, {
                 "artifact": folder, "encoder_layers": meta["metrics"].get("encoder_layers"), "precision": precision,
                 "served_by_rule": meta["onnx"]["selected"] == precision,
-                "onnx_megabytes": round(size / 1e6, 1), "frozen_accuracy": _accuracy(clf, frozen),
+                "onnx_megabytes": round(size / 1e6, 1), held_out_key: _accuracy(clf, frozen),
                 "validation_accuracy": _accuracy(clf, validation),
                 "train_loop_seconds": meta["metrics"]["train_seconds"]})
     texts = [ex.text for ex in frozen][: args.messages]
@@ -74,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                      "p50_ms_per_round": [round(t, 2) for t in timings[name]]})
         print(json.dumps(rows[-1]), flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps({"bench": "demo_compression", "machine": machine(), "rows": rows},
+        Path(args.json).write_text(json.dumps({"bench": f"{args.dataset}_compression", "machine": machine(), "rows": rows},
                                               indent=1) + "\n")
     return 0
 

@@ -75,6 +75,7 @@ def test_a_run_whose_worker_was_lost_too_often_is_failed(staff):
         ({"epochz": 3}, "Unknown training option"),
         ({"epochs": 0}, "Invalid training options"),
         ({"data_csv": "/no/such.csv"}, "No CSV file"),
+        ({"fit_validation_rows": True}, "benchmark option"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_queued(staff, parameters, message):

@@ -22,6 +22,11 @@ def intent_parameters_clean(parameters: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(parameters) - allowed)
     if unknown:
         raise TrainingRefused(f"Unknown training option(s): {', '.join(unknown)}.")
+    if parameters.get("fit_validation_rows"):
+        raise TrainingRefused(
+            "fit_validation_rows is a benchmark option: a served version needs validation messages it never "
+            "trained on, for its hand-off threshold, its int8 check and its bias audit."
+        )
     clean = dict(parameters)
     try:
         IntentTrainingConfig.from_dict({k: v for k, v in clean.items() if k not in PLATFORM_OPTIONS})
