@@ -62,6 +62,25 @@ def _subset(examples: list, per_class: int, seed: int) -> list:
     return out
 
 
+def _ensemble_teacher(folders: list[str], temperature: float):
+    """The mean of the teachers' probabilities at ``temperature``, columns in the student's label order."""
+    import numpy as np
+
+    from training.ml.intent import IntentClassifier
+
+    def probs(texts: list[str], labels: list[str]) -> np.ndarray:
+        total = np.zeros((len(texts), len(labels)), dtype=np.float64)
+        for folder in folders:
+            clf = IntentClassifier.load(folder, device="cpu")
+            logits = clf.logits(texts) / temperature
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            total += p[:, [clf.labels.index(label) for label in labels]]
+        return total / len(folders)
+
+    return probs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = IntentTrainingConfig()
@@ -84,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         help="final fit: also train on the validation split (choose hyper-parameters without this flag)",
     )
     parser.add_argument("--json", default=None, help="also write the results JSON to this file")
+    parser.add_argument("--teacher", action="append", default=[], metavar="FOLDER",
+                        help="distil from this artifact (repeat: the teachers' probabilities are averaged)")
+    parser.add_argument("--distill-alpha", type=float, default=defaults.distill_alpha)
+    parser.add_argument("--distill-temperature", type=float, default=defaults.distill_temperature)
     parser.add_argument("--base-model", default=None, help="HF id or folder (default: bundled all-MiniLM-L6-v2)")
     parser.add_argument("--per-class", type=int, default=0, help="train on at most N examples per intent (0: all)")
     parser.add_argument("--no-test", action="store_true", help="do not read test.csv (hyper-parameter exploration)")
@@ -117,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         freeze_layers=args.freeze_layers,
         encoder_layers=args.encoder_layers,
         fit_validation_rows=args.all_train,
+        distill_alpha=args.distill_alpha,
+        distill_temperature=args.distill_temperature,
         validate_every_epoch=not args.all_train,  # the split is trained on: per-epoch figures would mislead
         device=args.device,
         export_onnx=not args.no_onnx,
@@ -139,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         meta = read_artifact_meta(output)
         config = IntentTrainingConfig.from_dict(meta["hyperparameters"])
     else:
-        meta = train(examples, output, config, progress=report).meta
+        teacher = _ensemble_teacher(args.teacher, args.distill_temperature) if args.teacher else None
+        meta = train(examples, output, config, teacher_probs=teacher, progress=report).meta
     wall = time.perf_counter() - started
     val = meta["metrics"]["validation"]
     results = {
@@ -156,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_loop_seconds": meta["metrics"]["train_seconds"],
         "train_wall_seconds": None if args.evaluate_only else round(wall, 1),  # + loading, calibration, saving, ONNX
         "validation_seen_in_training": args.all_train,
+        "teachers": args.teacher,
         "validation_accuracy": val["accuracy"],
         "validation_macro_f1": val["macro_f1"],
         "validation_accuracy_per_epoch": meta["metrics"]["validation_accuracy_per_epoch"],

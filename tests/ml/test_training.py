@@ -160,3 +160,34 @@ def test_final_fit_trains_on_the_validation_rows_and_says_so(tmp_path: Path, dat
     assert meta["data"]["n_train"] == meta["data"]["n_examples"]  # every row trained, validation included
     assert meta["data"]["n_validation"] > 0 and meta["data"]["validation_seen_in_training"] is True
     assert meta["hyperparameters"]["lr_schedule"] == "cosine"
+
+
+def test_distillation_follows_the_teacher_and_refuses_a_misshapen_one(tmp_path: Path, dataset) -> None:
+    import numpy as np
+    import torch
+
+    from training.ml.intent import IntentDataError
+    from training.ml.intent.train import _distilled
+
+    config = IntentTrainingConfig(distill_alpha=0.25, distill_temperature=2.0)
+    logits = torch.tensor([[2.0, 0.0, -1.0]])
+    same = torch.softmax(logits / 2.0, dim=-1)
+    hard = torch.tensor(1.5)
+    assert float(_distilled(hard, logits, same, config)) == pytest.approx(0.25 * 1.5, abs=1e-6)
+    other = torch.tensor([[0.0, 0.0, 1.0]])
+    assert float(_distilled(hard, logits, other, config)) > 0.25 * 1.5 + 0.5  # far from the teacher: penalised
+
+    seen: list[list[str]] = []
+
+    def teacher(texts: list[str], labels: list[str]) -> np.ndarray:
+        seen.append(labels)
+        return np.full((len(texts), len(labels)), 1.0 / len(labels))
+
+    small = {"epochs": 1, "min_steps": 0, "max_length": 16, "encoder_layers": 1, "export_onnx": False,
+             "ood_method": "msp"}
+    meta = train(dataset.train, tmp_path / "out", IntentTrainingConfig(**small), teacher_probs=teacher).meta
+    assert meta["metrics"]["distilled_from_teacher"] is True and seen == [meta["labels"]]
+    with pytest.raises(IntentDataError, match="teacher probabilities"):
+        train(dataset.train, tmp_path / "bad", IntentTrainingConfig(**small),
+              teacher_probs=lambda texts, labels: np.ones((len(texts), 2)))
+    assert not (tmp_path / "bad").exists()

@@ -103,6 +103,12 @@ class IntentTrainingConfig(ConfigDict):
         "in training: its figures are optimistic and the hand-off threshold too high (Banking77: 14 % of unseen "
         "messages handed off instead of ~3 %), so the platform refuses it for served versions.",
     )
+    distill_alpha: float = _opt(
+        0.5,
+        "With teacher probabilities (train(teacher_probs=...)): weight of the hard-label loss; the rest is the "
+        "KL divergence to the teacher's softened probabilities.",
+    )
+    distill_temperature: float = _opt(2.0, "Softmax temperature of teacher and student in the distillation loss.")
     drop_conflicts: bool = _opt(
         True,
         "Texts that carry two labels are dropped (and named in the run's report) instead of refusing to train; "
@@ -139,6 +145,8 @@ class IntentTrainingConfig(ConfigDict):
             ("dropout", 0.0, 0.9),
             ("label_smoothing", 0.0, 0.5),
             ("oos_keep_fraction", 0.5, 1.0),
+            ("distill_alpha", 0.0, 1.0),
+            ("distill_temperature", 0.1, 20.0),
             ("onnx_int8_max_drop", 0.0, 1.0),
         ):
             if not low <= getattr(self, name) <= high:

@@ -7,7 +7,7 @@ import math
 import os
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from training.ml.intent.data import (
     stratified_split,
     validate_examples,
 )
+from training.ml.intent.errors import IntentDataError
 from training.ml.intent.export import export_onnx
 from training.ml.intent.model import build_model, load_base, save_model
 from training.ml.intent.ood import OodBank, in_scope_top_probability, ood_choose
@@ -255,6 +256,7 @@ def train(
     config: IntentTrainingConfig | None = None,
     *,
     oos_texts: Sequence[str] | None = None,
+    teacher_probs: Callable[[list[str], list[str]], np.ndarray] | None = None,
     progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
 ) -> TrainingResult:
@@ -263,6 +265,8 @@ def train(
     Examples labelled ``oos`` and ``oos_texts`` are out-of-scope data. Every data, base-model and
     output-folder problem is raised before the first optimisation step. The folder appears only
     when everything succeeded (``should_stop`` returning True raises TrainingCancelled).
+    ``teacher_probs(texts, labels)``, when given, returns a teacher's softened probabilities (rows: texts,
+    columns: ``labels`` in that order) and the loss distils them (``distill_alpha``, ``distill_temperature``).
     """
     config = config or IntentTrainingConfig()
     ensure_empty_folder(output_dir)
@@ -289,7 +293,8 @@ def train(
         torch.set_num_threads(config.torch_threads)
     try:
         with staged_folder(output_dir) as scratch:
-            job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp, dropped)
+            job = _Job(config, tokenizer, encoder, base_source, all_examples, train_set, val_set, device, amp, dropped,
+                       teacher_probs)
             meta = _fit(job, scratch, progress, should_stop)
             if config.export_onnx:
                 m = meta["metrics"]
@@ -298,6 +303,28 @@ def train(
     finally:
         torch.set_num_threads(old_threads)
     return TrainingResult(artifact_dir=Path(output_dir), meta=meta)
+
+
+def _teacher_targets(job: _Job, labels: list[str]) -> Any:
+    """The teacher's softened probabilities for every training row, or None without a teacher."""
+    if job.teacher_probs is None:
+        return None
+    import torch
+
+    probs = np.asarray(job.teacher_probs([ex.text for ex in job.train_set], labels), dtype=np.float32)
+    if probs.shape != (len(job.train_set), len(labels)) or not np.isfinite(probs).all():
+        raise IntentDataError(f"teacher probabilities must be a finite {len(job.train_set)} x {len(labels)} array, "
+                              f"got shape {probs.shape}")
+    return torch.from_numpy(probs)
+
+
+def _distilled(hard_loss: Any, logits: Any, teacher: Any, config: IntentTrainingConfig) -> Any:
+    """alpha * hard-label loss + (1 - alpha) * T^2 * KL(teacher || student), both softened by T (Hinton et al.)."""
+    import torch
+
+    t = config.distill_temperature
+    soft = torch.nn.functional.kl_div(torch.log_softmax(logits / t, dim=-1), teacher, reduction="batchmean")
+    return config.distill_alpha * hard_loss + (1.0 - config.distill_alpha) * t * t * soft
 
 
 def _report_phase(
@@ -322,6 +349,7 @@ class _Job:
     device: str
     amp: Any  # AmpSettings
     dropped_conflicts: list[dict[str, Any]]
+    teacher_probs: Callable[[list[str], list[str]], np.ndarray] | None = None
 
 
 def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop: StopCallback | None) -> dict[str, Any]:
@@ -354,6 +382,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
     scheduler = _schedule(optimizer, int(config.warmup_ratio * total_steps), total_steps, config.lr_schedule)
     scaler = amp.grad_scaler()
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    soft_targets = _teacher_targets(job, labels)
     generator = torch.Generator().manual_seed(config.seed)
     eta = EtaEstimator(total_steps)
 
@@ -376,6 +405,8 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             with amp.autocast():
                 logits = model(input_ids, mask)
             loss = loss_fn(logits.float(), targets)
+            if soft_targets is not None:
+                loss = _distilled(loss, logits.float(), soft_targets[torch.tensor(batch_idx)].to(device), config)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
@@ -460,6 +491,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "steps": total_steps,
             "epochs": epochs,
             "frozen_layers": frozen_layers,
+            "distilled_from_teacher": soft_targets is not None,
             "encoder_layers": encoder_layers,
         },
         "device": device,
