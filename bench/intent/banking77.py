@@ -67,15 +67,13 @@ def _ensemble_teacher(folders: list[str], temperature: float):
     import numpy as np
 
     from training.ml.intent import IntentClassifier
+    from training.ml.intent.calibrate import softmax
 
     def probs(texts: list[str], labels: list[str]) -> np.ndarray:
         total = np.zeros((len(texts), len(labels)), dtype=np.float64)
         for folder in folders:
             clf = IntentClassifier.load(folder, device="cpu")
-            logits = clf.logits(texts) / temperature
-            p = np.exp(logits - logits.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            total += p[:, [clf.labels.index(label) for label in labels]]
+            total += softmax(clf.logits(texts), temperature)[:, [clf.labels.index(label) for label in labels]]
         return total / len(folders)
 
     return probs

@@ -41,12 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     folder = Path(args.artifact)
-    if read_artifact_meta(folder).get("data", {}).get("validation_seen_in_training"):
+    meta = read_artifact_meta(folder)
+    if meta.get("data", {}).get("validation_seen_in_training"):
         parser.error(f"{folder} trained on its validation split: choose settings on an artifact that did not")
     torch_clf = IntentClassifier.load(folder, device="cpu")
     val = read_examples(folder / VALIDATION_FILE)
     texts, y = [ex.text for ex in val], np.array([torch_clf.labels.index(ex.label) for ex in val])
-    enc = torch_clf.tokenizer(texts, padding=True, truncation=True, max_length=64, return_tensors="np")
+    enc = torch_clf.tokenizer(texts, padding=True, truncation=True, max_length=int(meta["max_length"]),
+                               return_tensors="np")
     feeds = {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
     rows = [{"variant": "torch fp32", "validation_accuracy": float((torch_clf.logits(texts).argmax(1) == y).mean())}]
     with tempfile.TemporaryDirectory() as scratch:

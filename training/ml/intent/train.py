@@ -401,12 +401,13 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training cancelled at step {step}/{total_steps}")
             input_ids, mask = _collate([train_ids[i] for i in batch_idx], pad_id, device)
-            targets = train_y[torch.tensor(batch_idx)].to(device)
+            rows = torch.tensor(batch_idx)
+            targets = train_y[rows].to(device)
             with amp.autocast():
                 logits = model(input_ids, mask)
             loss = loss_fn(logits.float(), targets)
             if soft_targets is not None:
-                loss = _distilled(loss, logits.float(), soft_targets[torch.tensor(batch_idx)].to(device), config)
+                loss = _distilled(loss, logits.float(), soft_targets[rows].to(device), config)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
