@@ -20,6 +20,7 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import connections
 from django.test import Client
 
+from chatbot.settings.realtime import redis_channel_layer
 from conversations.models import Conversation, Intent
 from conversations.realtime import threads as streaming
 from tests.factories import ConversationFactory, UserFactory
@@ -57,8 +58,7 @@ def live_settings(settings):
         return
     # A prefix of our own: other test runs on the same Redis never hear our groups.
     prefix = f"livetest-{uuid.uuid4().hex[:10]}"
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [redis_url], "prefix": prefix}}}
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url, prefix=prefix)}  # as deployed, read timeout included
     yield settings
     redis_forget(redis_url, prefix)
 

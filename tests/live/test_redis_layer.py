@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from django.urls import path
 
+from chatbot.settings.realtime import redis_channel_layer
 from conversations.realtime.agent import AgentConsumer
 from conversations.realtime.customer import CustomerConsumer
 from tests.live.conftest import agent_socket, customer_socket, live_db, next_frame
@@ -40,8 +41,8 @@ class PeerAgentConsumer(AgentConsumer):
 @pytest.fixture
 def two_layers(settings):
     prefix = f"livetest-{uuid.uuid4().hex[:10]}"
-    config = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": prefix}}
-    settings.CHANNEL_LAYERS = {"default": config, "peer": dict(config)}
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(os.environ["REDIS_URL"], prefix=prefix),
+                               "peer": redis_channel_layer(os.environ["REDIS_URL"], prefix=prefix)}
     assert get_channel_layer("peer") is not get_channel_layer("default")
     yield
     redis_forget(os.environ["REDIS_URL"], prefix)
