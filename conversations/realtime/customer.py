@@ -23,7 +23,7 @@ from conversations.events import (
     conversation_group,
     typing_event,
 )
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from conversations.realtime.base import DATABASE_DOWN, UNAVAILABLE_MESSAGE, FrameConsumer
 from conversations.realtime.frames import (
     AckFrame,
@@ -79,10 +79,12 @@ class CustomerConsumer(FrameConsumer):
         self.conversation = conversation
         # Join before reading the history, so nothing falls between the two (the widget drops duplicates by id).
         await self.channel_layer.group_add(conversation_group(conversation), self.channel_name)
-        await self.send_frame(await database_sync_to_async(self._history)())
+        # Read together, so the client holding its history knows the server has no more to read for the auth
+        # (a database that goes down after that fails its next message, not this socket).
+        history, unanswered = await database_sync_to_async(self._history_and_unanswered)()
+        await self.send_frame(history)
         # A message stored before its web process died, never answered: answered now (the widget sees it stored
         # in the history and would not resend it). The claim in the service keeps this exactly-once.
-        unanswered = await database_sync_to_async(message_unanswered)(conversation=conversation)
         if unanswered is not None:
             self.spawn(self._answer(unanswered.text, unanswered.client_message_id), finish_on_shutdown=True)
 
@@ -90,6 +92,10 @@ class CustomerConsumer(FrameConsumer):
         assert self.conversation is not None
         return {"type": "history", "conversation": selectors.conversation_state(self.conversation),
                 "messages": selectors.history(self.conversation)}
+
+    def _history_and_unanswered(self) -> tuple[HistoryFrame, Message | None]:
+        assert self.conversation is not None
+        return self._history(), message_unanswered(conversation=self.conversation)
 
     def _authenticated(self) -> Conversation:
         if self.conversation is None:
