@@ -79,6 +79,25 @@ def _ensemble_teacher(folders: list[str], temperature: float):
     return probs
 
 
+def _teachers_on_validation(folders: list[str], examples: list, config: IntentTrainingConfig, meta: dict) -> dict | None:
+    """Each teacher's and the ensemble's accuracy on the student's validation rows (None if the rows differ)."""
+    import numpy as np
+
+    from training.ml.intent.data import data_hash, stratified_split
+
+    seed = config.seed if config.split_seed is None else config.split_seed
+    _, val = stratified_split(examples, val_fraction=config.val_fraction, seed=seed)
+    if data_hash(val) != meta["data"].get("validation_sha256"):
+        return None  # the training dropped or added rows before its split: not the student's validation set
+    labels, texts = meta["labels"], [ex.text for ex in val]
+    gold = np.array([labels.index(ex.label) for ex in val])
+
+    def accuracy(teachers: list[str]) -> float:
+        return float((_ensemble_teacher(teachers, 1.0)(texts, labels).argmax(1) == gold).mean())
+
+    return {"each": {folder: accuracy([folder]) for folder in folders}, "ensemble": accuracy(folders), "n_validation": len(val)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = IntentTrainingConfig()
@@ -91,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=defaults.max_length)
     parser.add_argument("--val-fraction", type=float, default=defaults.val_fraction)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--split-seed", type=int, default=None, help="seed of the validation split alone (default: --seed)")
     parser.add_argument("--schedule", choices=["linear", "cosine"], default=defaults.lr_schedule)
     parser.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     parser.add_argument("--warmup", type=float, default=defaults.warmup_ratio)
@@ -121,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
     examples = load_csv(DATA_DIR / "train.csv", label_column="category")
     if args.per_class:
-        examples = _subset(examples, args.per_class, args.seed)
+        examples = _subset(examples, args.per_class, args.seed if args.split_seed is None else args.split_seed)
     config = IntentTrainingConfig(
         base_model=args.base_model,
         pooling=args.pooling,
@@ -132,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         max_length=args.max_length,
         val_fraction=args.val_fraction,
         seed=args.seed,
+        split_seed=args.split_seed,
         lr_schedule=args.schedule,
         label_smoothing=args.label_smoothing,
         warmup_ratio=args.warmup,
@@ -181,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_wall_seconds": None if args.evaluate_only else round(wall, 1),  # + loading, calibration, saving, ONNX
         "validation_seen_in_training": args.all_train,
         "teachers": args.teacher,
+        "teachers_on_validation": _teachers_on_validation(args.teacher, examples, config, meta) if args.teacher else None,
         "validation_accuracy": val["accuracy"],
         "validation_macro_f1": val["macro_f1"],
         "validation_accuracy_per_epoch": meta["metrics"]["validation_accuracy_per_epoch"],

@@ -53,6 +53,11 @@ class IntentTrainingConfig(ConfigDict):
         "threshold, choose ONNX int8 vs fp32 and report validation metrics.",
     )
     seed: int = _opt(42, "Seed for the split, the classification layer initialisation and batch order.")
+    split_seed: int | None = _opt(
+        None,
+        "Seed for the validation split alone (None: seed). Models trained with different seeds then hold out the "
+        "same messages, so an ensemble of them can teach a student without having seen its validation split.",
+    )
     device: str = _opt("auto", "'auto' (CUDA when present, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.")
     mixed_precision: bool = _opt(
         True, "On CUDA: bf16 autocast when supported, else fp16 with a gradient scaler. Ignored on CPU."
@@ -123,6 +128,8 @@ class IntentTrainingConfig(ConfigDict):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 problems.append(f"{name} must be a positive integer, got {value!r}")
+        if self.split_seed is not None and (not isinstance(self.split_seed, int) or isinstance(self.split_seed, bool)):
+            problems.append(f"split_seed must be None or an integer, got {self.split_seed!r}")
         if self.encoder_layers is not None and (
             not isinstance(self.encoder_layers, int) or isinstance(self.encoder_layers, bool) or self.encoder_layers < 1
         ):

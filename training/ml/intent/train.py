@@ -277,7 +277,8 @@ def train(
         if dropped:
             logger.warning("dropped %d text(s) that carry two labels: %s", len(dropped), [d["text"] for d in dropped[:5]])
     validate_examples(all_examples)
-    train_set, val_set = stratified_split(all_examples, val_fraction=config.val_fraction, seed=config.seed)
+    split_seed = config.seed if config.split_seed is None else config.split_seed
+    train_set, val_set = stratified_split(all_examples, val_fraction=config.val_fraction, seed=split_seed)
     if config.fit_validation_rows:
         train_set = train_set + val_set
     if not config.train_oos_class:
@@ -480,6 +481,7 @@ def _fit(job: _Job, folder: Path, progress: ProgressCallback | None, should_stop
             "n_oos": n_oos,
             "n_train": len(train_set),
             "n_validation": len(val_set),
+            "validation_sha256": data_hash(val_set),  # which rows were held out: equal for an equal split seed
             "validation_seen_in_training": job.config.fit_validation_rows,
             "n_labels": len(labels),
             "dropped_conflicts": job.dropped_conflicts,
