@@ -79,23 +79,21 @@ def _ensemble_teacher(folders: list[str], temperature: float):
     return probs
 
 
-def _teachers_on_validation(folders: list[str], examples: list, config: IntentTrainingConfig, meta: dict) -> dict | None:
-    """Each teacher's and the ensemble's accuracy on the student's validation rows (None if the rows differ)."""
+def _teachers_on_validation(folders: list[str], student: Path, labels: list[str]) -> dict:
+    """Each teacher's and the ensemble's accuracy on the validation rows the student's artifact held out."""
     import numpy as np
 
-    from training.ml.intent.data import data_hash, stratified_split
+    from training.ml.intent.artifact import VALIDATION_FILE, read_examples
 
-    seed = config.seed if config.split_seed is None else config.split_seed
-    _, val = stratified_split(examples, val_fraction=config.val_fraction, seed=seed)
-    if data_hash(val) != meta["data"].get("validation_sha256"):
-        return None  # the training dropped or added rows before its split: not the student's validation set
-    labels, texts = meta["labels"], [ex.text for ex in val]
-    gold = np.array([labels.index(ex.label) for ex in val])
+    val = read_examples(student / VALIDATION_FILE)
+    texts, gold = [ex.text for ex in val], np.array([labels.index(ex.label) for ex in val])
+    probs = {folder: _ensemble_teacher([folder], 1.0)(texts, labels) for folder in folders}  # each teacher run once
 
-    def accuracy(teachers: list[str]) -> float:
-        return float((_ensemble_teacher(teachers, 1.0)(texts, labels).argmax(1) == gold).mean())
+    def accuracy(p: np.ndarray) -> float:
+        return float((p.argmax(1) == gold).mean())
 
-    return {"each": {folder: accuracy([folder]) for folder in folders}, "ensemble": accuracy(folders), "n_validation": len(val)}
+    return {"each": {folder: accuracy(p) for folder, p in probs.items()},
+            "ensemble": accuracy(np.mean(list(probs.values()), axis=0)), "n_validation": len(val)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_wall_seconds": None if args.evaluate_only else round(wall, 1),  # + loading, calibration, saving, ONNX
         "validation_seen_in_training": args.all_train,
         "teachers": args.teacher,
-        "teachers_on_validation": _teachers_on_validation(args.teacher, examples, config, meta) if args.teacher else None,
+        "teachers_on_validation": _teachers_on_validation(args.teacher, output, meta["labels"]) if args.teacher else None,
         "validation_accuracy": val["accuracy"],
         "validation_macro_f1": val["macro_f1"],
         "validation_accuracy_per_epoch": meta["metrics"]["validation_accuracy_per_epoch"],
